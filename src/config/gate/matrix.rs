@@ -1,0 +1,61 @@
+//! Turns a gate's validated axes, checks and overrides into the pure core's `Policy`.
+
+use jiff::SignedDuration;
+
+use crate::gate::{CellKey, CellPolicy, Platform, Policy};
+
+use super::cells::CellOverride;
+use super::checks::CheckRule;
+use super::versions::VersionEntry;
+
+/// Everything the matrix is made of, all validated.
+pub(super) struct Matrix<'g> {
+    pub gate: &'g str,
+    pub versions: &'g [VersionEntry],
+    pub platforms: &'g [Platform],
+    pub checks: &'g [CheckRule],
+    pub overrides: &'g [CellOverride],
+    pub result_timeout: SignedDuration,
+}
+
+impl Matrix<'_> {
+    /// One cell per version, platform and check — in that nesting, each in configuration order.
+    pub fn policy(&self) -> Policy {
+        let mut cells = Vec::new();
+        for entry in self.versions {
+            for platform in self.platforms {
+                for rule in self.checks {
+                    let key = CellKey {
+                        version: entry.version,
+                        platform: platform.clone(),
+                        check: rule.check,
+                    };
+                    cells.push(self.cell(key, rule));
+                }
+            }
+        }
+        Policy {
+            gate: self.gate.to_string(),
+            versions: self.versions.iter().map(|entry| entry.version).collect(),
+            platforms: self.platforms.to_vec(),
+            checks: self.checks.iter().map(|rule| rule.check).collect(),
+            cells,
+            result_timeout: self.result_timeout,
+        }
+    }
+
+    fn cell(&self, key: CellKey, rule: &CheckRule) -> CellPolicy {
+        let exception = self.overrides.iter().find(|cell| cell.key == key);
+        let template = exception
+            .and_then(|cell| cell.job.as_ref())
+            .or_else(|| rule.job(&key.platform));
+        let applicable = exception.is_none_or(|cell| cell.applicable);
+        let job = template
+            .filter(|_| applicable)
+            .map(|template| template.render(key.version));
+        let required = exception
+            .and_then(|cell| cell.required)
+            .unwrap_or(rule.required);
+        CellPolicy { key, job, required }
+    }
+}

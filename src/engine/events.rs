@@ -1,0 +1,58 @@
+//! What the engine tells the outside (chat threads, logs, tests) as it happens.
+//!
+//! Events are facts after they were recorded in the store, so a listener that misses one can
+//! always re-read the store; they exist so nobody has to poll.
+
+use crate::gate::{CellVerdict, Decision};
+
+/// Something the engine observed or did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum GateEvent {
+    /// A new snapshot of the gated component is being followed.
+    SnapshotTracked { gate: String, snapshot: String },
+    /// A snapshot's decision or tally changed.
+    VerdictChanged {
+        gate: String,
+        snapshot: String,
+        decision: Decision,
+        summary: String,
+    },
+    /// A required cell failed or timed out.
+    CellBlocked {
+        gate: String,
+        snapshot: String,
+        cell: CellVerdict,
+    },
+    /// The Release exists in the cluster (created now, or found created by an earlier attempt).
+    ReleaseCreated {
+        gate: String,
+        snapshot: String,
+        release: String,
+        namespace: String,
+    },
+    /// Creating the Release failed for a reason retries did not fix; it is tried again on the
+    /// next pass.
+    ReleaseCreateFailed {
+        gate: String,
+        snapshot: String,
+        release: String,
+        error: String,
+    },
+    /// Konflux finished the Release.
+    ReleaseFinished {
+        gate: String,
+        snapshot: String,
+        release: String,
+        succeeded: bool,
+        message: Option<String>,
+    },
+    /// The ReleasePlan lets Konflux release without the gate.
+    ReleasePlanBypassed { gate: String, warning: String },
+    /// A Release for a gated plan that gatebot did not create.
+    UnexpectedRelease {
+        namespace: String,
+        name: String,
+        release_plan: String,
+        snapshot: String,
+    },
+}

@@ -1,0 +1,224 @@
+//! The engine: the loops that observe Konflux and Prow, record what they see, evaluate every
+//! tracked snapshot, and create Releases — each loop re-runnable at any time (reconcile, don't
+//! script).
+//!
+//! - `observe`: watches Snapshots and Releases, checks ReleasePlans;
+//! - `poll`: reads new Prow results;
+//! - `reconcile`: evaluates, records verdicts, decides releases;
+//! - `act`: creates decided Releases, exactly once.
+//!
+//! Every fact goes to the store before it is acted on, so a restart resumes from the store.
+
+mod act;
+mod events;
+mod observe;
+mod poll;
+mod reconcile;
+mod spec;
+mod tracker;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{Notify, broadcast, watch};
+use tokio::task::JoinSet;
+
+use crate::clock::Clock;
+use crate::gate::{CellState, Snapshot, Verdict};
+use crate::konflux::Konflux;
+use crate::prow::{JobCursor, ProwClient};
+use crate::store::{Store, StoreError};
+
+pub use events::GateEvent;
+pub use reconcile::evaluate_tracked;
+pub use spec::{GateSpec, Pace, ReleaseMode};
+pub use tracker::Tracker;
+
+/// The last verdict the engine recorded for a snapshot, to notice changes without a query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Recorded {
+    decision: String,
+    summary: String,
+    cells: Vec<CellState>,
+}
+
+/// Shared state of the engine's loops.
+struct Inner {
+    gates: Vec<GateSpec>,
+    store: Store,
+    konflux: Konflux,
+    prow: ProwClient,
+    clock: Arc<dyn Clock>,
+    pace: Pace,
+    tracker: Mutex<Tracker>,
+    recorded: Mutex<HashMap<(String, String), Recorded>>,
+    /// Where this engine's Prow polls stand, per job; seeded from the store at start-up.
+    cursors: Mutex<HashMap<String, JobCursor>>,
+    /// Set when something changed that may change a verdict.
+    dirty: Notify,
+    events: broadcast::Sender<GateEvent>,
+    ready: watch::Sender<Readiness>,
+    /// Serialises release creation within this process; other replicas are handled by the
+    /// store's uniqueness and the deterministic Release name.
+    acting: tokio::sync::Mutex<()>,
+}
+
+/// What has to have happened before the engine reports ready.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Readiness {
+    pub snapshots_listed: usize,
+    pub first_poll_done: bool,
+}
+
+/// The running gate; cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    inner: Arc<Inner>,
+}
+
+impl Engine {
+    /// Builds the engine and loads what the store already knows.
+    pub async fn new(
+        gates: Vec<GateSpec>,
+        store: Store,
+        konflux: Konflux,
+        prow: ProwClient,
+        clock: Arc<dyn Clock>,
+        pace: Pace,
+    ) -> Result<Self, StoreError> {
+        let mut tracker = Tracker::default();
+        let mut recorded = HashMap::new();
+        for gate in &gates {
+            for snapshot in store.snapshots(&gate.name).await? {
+                tracker.add_snapshot(snapshot);
+            }
+            for (snapshot, verdict) in store.latest_verdicts(&gate.name).await? {
+                recorded.insert(
+                    (gate.name.clone(), snapshot),
+                    Recorded {
+                        decision: verdict.decision,
+                        summary: verdict.summary,
+                        cells: Vec::new(),
+                    },
+                );
+            }
+        }
+        for run in store.runs().await? {
+            tracker.add_run(run);
+        }
+        let mut cursors = HashMap::new();
+        for job in gates.iter().flat_map(|gate| gate.policy.jobs()) {
+            if let Some(text) = store.job_cursor(job).await? {
+                match serde_json::from_str::<JobCursor>(&text) {
+                    Ok(cursor) => {
+                        cursors.insert(job.to_string(), cursor);
+                    }
+                    Err(error) => {
+                        tracing::warn!(%job, %error, "stored poll cursor is unreadable; reading the job afresh")
+                    }
+                }
+            }
+        }
+        let (events, _) = broadcast::channel(1024);
+        let (ready, _) = watch::channel(Readiness::default());
+        Ok(Self {
+            inner: Arc::new(Inner {
+                gates,
+                store,
+                konflux,
+                prow,
+                clock,
+                pace,
+                tracker: Mutex::new(tracker),
+                recorded: Mutex::new(recorded),
+                cursors: Mutex::new(cursors),
+                dirty: Notify::new(),
+                events,
+                ready,
+                acting: tokio::sync::Mutex::new(()),
+            }),
+        })
+    }
+
+    /// Runs every loop until `shutdown` completes, then stops them. Stopping mid-action is safe:
+    /// every action is idempotent and resumes from the store on the next start.
+    pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        let mut loops = JoinSet::new();
+        for gate in 0..self.inner.gates.len() {
+            loops.spawn(observe::watch_snapshots(self.clone(), gate));
+            loops.spawn(observe::check_release_plan(self.clone(), gate));
+        }
+        for namespace in self.namespaces() {
+            loops.spawn(observe::watch_releases(self.clone(), namespace));
+        }
+        loops.spawn(poll::poll_prow(self.clone()));
+        loops.spawn(reconcile::reconcile_loop(self.clone()));
+        shutdown.await;
+        tracing::info!("shutting down: stopping the engine's loops");
+        loops.shutdown().await;
+    }
+
+    /// Events as they happen.
+    pub fn subscribe(&self) -> broadcast::Receiver<GateEvent> {
+        self.inner.events.subscribe()
+    }
+
+    /// Readiness as it changes.
+    pub fn readiness(&self) -> watch::Receiver<Readiness> {
+        self.inner.ready.subscribe()
+    }
+
+    /// Whether every gate's snapshots were listed and Prow was polled once.
+    pub fn is_ready(&self) -> bool {
+        let readiness = *self.inner.ready.borrow();
+        readiness.first_poll_done && readiness.snapshots_listed >= self.inner.gates.len()
+    }
+
+    pub fn gates(&self) -> &[GateSpec] {
+        &self.inner.gates
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// The current verdict of a snapshot, evaluated now.
+    pub fn verdict(&self, gate: &str, snapshot: &str) -> Option<(Snapshot, Verdict)> {
+        let spec = self.inner.gates.iter().find(|g| g.name == gate)?;
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        let snapshot = tracker.snapshot(gate, snapshot)?.clone();
+        let verdict = reconcile::evaluate_one(spec, &tracker, &snapshot, self.inner.clock.now());
+        Some((snapshot, verdict))
+    }
+
+    /// Finds which gate tracks a snapshot name.
+    pub fn gate_of(&self, snapshot: &str) -> Option<&GateSpec> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        self.inner
+            .gates
+            .iter()
+            .find(|gate| tracker.snapshot(&gate.name, snapshot).is_some())
+    }
+
+    fn namespaces(&self) -> Vec<String> {
+        let mut namespaces: Vec<String> = self
+            .inner
+            .gates
+            .iter()
+            .map(|g| g.namespace.clone())
+            .collect();
+        namespaces.sort();
+        namespaces.dedup();
+        namespaces
+    }
+
+    fn emit(&self, event: GateEvent) {
+        // No subscriber is fine: events are conveniences on top of the store.
+        let _ = self.inner.events.send(event);
+    }
+
+    fn mark_dirty(&self) {
+        self.inner.dirty.notify_one();
+    }
+}

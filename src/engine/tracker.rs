@@ -1,0 +1,205 @@
+//! The engine's in-memory view of what the store holds: snapshots per gate and runs indexed by
+//! what they tested, so that re-evaluating every tracked snapshot touches no database.
+//!
+//! The store stays the source of truth; the tracker is rebuilt from it at start-up and updated
+//! as the engine records new facts.
+
+use std::collections::HashMap;
+
+use crate::gate::model::digest_of;
+use crate::gate::{JobRun, RunTarget, Snapshot};
+
+type RunKey = (String, String);
+
+/// Snapshots and runs, indexed for evaluation.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    snapshots: HashMap<String, Vec<Snapshot>>,
+    runs: HashMap<RunKey, JobRun>,
+    by_snapshot: HashMap<String, Vec<RunKey>>,
+    by_image: HashMap<String, Vec<RunKey>>,
+}
+
+/// How a run's image reference or a snapshot's image is matched: by digest when there is one,
+/// else by the whole reference.
+fn image_key(reference: &str) -> &str {
+    digest_of(reference).unwrap_or(reference)
+}
+
+impl Tracker {
+    /// Adds a snapshot; returns `false` if the gate already tracks it.
+    pub fn add_snapshot(&mut self, snapshot: Snapshot) -> bool {
+        let list = self.snapshots.entry(snapshot.gate.clone()).or_default();
+        if list.iter().any(|s| s.name == snapshot.name) {
+            return false;
+        }
+        let at = list
+            .partition_point(|s| (s.created_at, &s.name) < (snapshot.created_at, &snapshot.name));
+        list.insert(at, snapshot);
+        true
+    }
+
+    /// Adds or replaces a run; returns whether the tracker learnt anything.
+    pub fn add_run(&mut self, run: JobRun) -> bool {
+        let key = (run.job.clone(), run.build_id.clone());
+        match self.runs.get(&key) {
+            Some(known) if *known == run => return false,
+            // A run's target comes from its files and does not change once known; a change means
+            // the first read was incomplete (running, no metadata yet), so re-index it.
+            Some(known) if known.target != run.target => self.unindex(&key),
+            Some(_) => {
+                self.runs.insert(key, run);
+                return true;
+            }
+            None => {}
+        }
+        let index = match &run.target {
+            RunTarget::Snapshot(name) => Some(self.by_snapshot.entry(name.clone())),
+            RunTarget::Image(reference) => {
+                Some(self.by_image.entry(image_key(reference).to_string()))
+            }
+            RunTarget::Unknown => None,
+        };
+        if let Some(entry) = index {
+            entry.or_default().push(key.clone());
+        }
+        self.runs.insert(key, run);
+        true
+    }
+
+    fn unindex(&mut self, key: &RunKey) {
+        for index in [&mut self.by_snapshot, &mut self.by_image] {
+            for keys in index.values_mut() {
+                keys.retain(|k| k != key);
+            }
+        }
+    }
+
+    /// The snapshots of a gate, oldest first.
+    pub fn snapshots(&self, gate: &str) -> &[Snapshot] {
+        self.snapshots.get(gate).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn snapshot(&self, gate: &str, name: &str) -> Option<&Snapshot> {
+        self.snapshots(gate).iter().find(|s| s.name == name)
+    }
+
+    /// The runs that tested a snapshot, by name or by image.
+    pub fn runs_for(&self, snapshot: &Snapshot) -> Vec<&JobRun> {
+        let by_name = self.by_snapshot.get(&snapshot.name).into_iter().flatten();
+        let by_image = self
+            .by_image
+            .get(
+                snapshot
+                    .digest
+                    .as_deref()
+                    .unwrap_or(image_key(&snapshot.image)),
+            )
+            .into_iter()
+            .flatten();
+        let mut keys: Vec<&RunKey> = by_name.chain(by_image).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        keys.into_iter()
+            .filter_map(|key| self.runs.get(key))
+            .collect()
+    }
+
+    /// The newest snapshot of the gate created after this one, if any.
+    pub fn newer_snapshot(&self, snapshot: &Snapshot) -> Option<&Snapshot> {
+        self.snapshots(&snapshot.gate)
+            .last()
+            .filter(|newest| newest.name != snapshot.name)
+            .filter(|newest| {
+                (newest.created_at, &newest.name) > (snapshot.created_at, &snapshot.name)
+            })
+    }
+
+    pub fn run_count(&self) -> usize {
+        self.runs.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gate::RunState;
+    use jiff::Timestamp;
+
+    fn snapshot(name: &str, seconds: i64, digest_char: char) -> Snapshot {
+        let digest = format!("sha256:{}", digest_char.to_string().repeat(64));
+        Snapshot {
+            gate: "g".into(),
+            namespace: "ns".into(),
+            name: name.into(),
+            component: "c".into(),
+            image: format!("quay.io/x@{digest}"),
+            digest: Some(digest),
+            git_url: None,
+            git_revision: None,
+            created_at: Timestamp::from_second(seconds).unwrap(),
+        }
+    }
+
+    fn run(build: &str, target: RunTarget) -> JobRun {
+        JobRun {
+            job: "job".into(),
+            build_id: build.into(),
+            state: RunState::Success,
+            started_at: None,
+            finished_at: None,
+            url: String::new(),
+            target,
+        }
+    }
+
+    #[test]
+    fn runs_map_by_name_or_by_digest_and_never_when_unknown() {
+        let mut tracker = Tracker::default();
+        let a = snapshot("a", 10, 'a');
+        tracker.add_snapshot(a.clone());
+        tracker.add_run(run("1", RunTarget::Snapshot("a".into())));
+        tracker.add_run(run(
+            "2",
+            RunTarget::Image(format!("registry.ci/other@sha256:{}", "a".repeat(64))),
+        ));
+        tracker.add_run(run(
+            "3",
+            RunTarget::Image(format!("quay.io/x@sha256:{}", "b".repeat(64))),
+        ));
+        tracker.add_run(run("4", RunTarget::Unknown));
+        let builds: Vec<&str> = tracker
+            .runs_for(&a)
+            .iter()
+            .map(|r| r.build_id.as_str())
+            .collect();
+        assert_eq!(builds, ["1", "2"]);
+    }
+
+    #[test]
+    fn a_run_whose_target_becomes_known_is_reindexed() {
+        let mut tracker = Tracker::default();
+        let a = snapshot("a", 10, 'a');
+        tracker.add_snapshot(a.clone());
+        assert!(tracker.add_run(run("1", RunTarget::Unknown)));
+        assert!(tracker.add_run(run("1", RunTarget::Snapshot("a".into()))));
+        assert!(!tracker.add_run(run("1", RunTarget::Snapshot("a".into()))));
+        assert_eq!(tracker.runs_for(&a).len(), 1);
+        assert_eq!(tracker.run_count(), 1);
+    }
+
+    #[test]
+    fn only_a_later_snapshot_supersedes() {
+        let mut tracker = Tracker::default();
+        tracker.add_snapshot(snapshot("new", 20, 'b'));
+        tracker.add_snapshot(snapshot("old", 10, 'a'));
+        assert!(!tracker.add_snapshot(snapshot("old", 10, 'a')));
+        let old = tracker.snapshot("g", "old").unwrap().clone();
+        let new = tracker.snapshot("g", "new").unwrap().clone();
+        assert_eq!(
+            tracker.newer_snapshot(&old).map(|s| s.name.as_str()),
+            Some("new")
+        );
+        assert_eq!(tracker.newer_snapshot(&new), None);
+    }
+}

@@ -1,0 +1,32 @@
+//! Escalation of Jira issues that sit in ON_QA: the fix is in, the release waits for someone to
+//! verify it, and gatebot asks the right people in turn, never the same person twice for the
+//! same step.
+//!
+//! Everything that decides is pure and lives here: weekday-hour arithmetic ([`calendar`]), the
+//! ladder and its thresholds ([`ladder`]), who each step asks ([`recipients`]), what was already
+//! sent ([`sent`]), and the texts of comments, the `escalations` listing and the digest. The one
+//! piece with I/O is [`scan`], which strings them together with the Jira client and the store.
+
+pub mod calendar;
+pub mod comment;
+pub mod config;
+pub mod digest;
+pub mod issue;
+pub mod ladder;
+pub mod listing;
+mod mrkdwn;
+pub mod recipients;
+pub mod report;
+pub mod scan;
+pub mod sent;
+
+pub use calendar::WorkingCalendar;
+pub use config::{
+    DigestConfig, EscalationConfig, EscalationConfigProblem, PersonConfig, TeamConfig,
+};
+pub use digest::render_digest;
+pub use issue::{OnQaIssue, Person};
+pub use ladder::{Ladder, Step};
+pub use listing::{ListingContext, render_escalations};
+pub use report::{Escalated, ScanReport};
+pub use scan::{ScanError, ScanOptions, scan};

@@ -1,0 +1,207 @@
+//! The state of one cell of the gate matrix, and the rule that derives it from the runs of the
+//! cell's job.
+//!
+//! The rule, in words a release engineer can check:
+//! - any passing run of the job for this snapshot passes the cell (a retried flake that then
+//!   passed is a pass, as in the OpenShift release-controller);
+//! - otherwise the newest run decides: still running, or failed;
+//! - a failure on a version that is not GA is allowed;
+//! - no finished result by the snapshot's deadline is a time-out (also allowed when not GA).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use super::model::{CellKey, JobRun, RunState};
+use super::policy::{CellPolicy, VersionCatalog};
+
+/// Where a cell stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CellState {
+    /// No run of the job has tested this snapshot yet.
+    Waiting,
+    Running,
+    Passed,
+    Failed,
+    /// Failed or timed out on a pre-release version, which the gate tolerates.
+    AllowedFailure,
+    TimedOut,
+    /// The policy does not run this check here.
+    NotApplicable,
+}
+
+impl CellState {
+    /// The single-character symbol used in matrices (console and Slack).
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CellState::Waiting => "·",
+            CellState::Running => "…",
+            CellState::Passed => "✓",
+            CellState::Failed => "✗",
+            CellState::AllowedFailure => "⚠",
+            CellState::TimedOut => "⏱",
+            CellState::NotApplicable => "–",
+        }
+    }
+
+    pub fn describe(self) -> &'static str {
+        match self {
+            CellState::Waiting => "waiting",
+            CellState::Running => "running",
+            CellState::Passed => "passed",
+            CellState::Failed => "failed",
+            CellState::AllowedFailure => "allowed failure",
+            CellState::TimedOut => "timed out",
+            CellState::NotApplicable => "n/a",
+        }
+    }
+
+    /// Whether the cell counts as done for a required cell (the gate may pass).
+    pub fn satisfies_gate(self) -> bool {
+        matches!(
+            self,
+            CellState::Passed | CellState::AllowedFailure | CellState::NotApplicable
+        )
+    }
+
+    /// Whether a required cell in this state blocks the snapshot.
+    pub fn blocks_gate(self) -> bool {
+        matches!(self, CellState::Failed | CellState::TimedOut)
+    }
+}
+
+/// The run that decided a cell, as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunRef {
+    pub build_id: String,
+    pub url: String,
+    pub state: RunState,
+    pub started_at: Option<Timestamp>,
+    pub finished_at: Option<Timestamp>,
+}
+
+impl From<&JobRun> for RunRef {
+    fn from(run: &JobRun) -> Self {
+        Self {
+            build_id: run.build_id.clone(),
+            url: run.url.clone(),
+            state: run.state,
+            started_at: run.started_at,
+            finished_at: run.finished_at,
+        }
+    }
+}
+
+/// One evaluated cell. The reason for its state is rendered on demand (`reason()`), because
+/// the engine re-evaluates every tracked snapshot often and reads the reason rarely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CellVerdict {
+    pub key: CellKey,
+    pub job: Option<String>,
+    pub required: bool,
+    pub state: CellState,
+    /// The run that decided the state: the newest pass, else the newest run.
+    pub run: Option<RunRef>,
+    /// When results for this cell were due.
+    pub deadline: Timestamp,
+}
+
+impl CellVerdict {
+    /// A sentence for people: why the cell is in this state.
+    pub fn reason(&self) -> String {
+        let job = self.job.as_deref().unwrap_or("the job");
+        let deadline = self.deadline;
+        let finished = |run: &RunRef| {
+            let when = run
+                .finished_at
+                .map(|t| format!(" at {t}"))
+                .unwrap_or_default();
+            format!(
+                "{job} build {} ended {}{when}",
+                run.build_id,
+                run.state.as_str()
+            )
+        };
+        let timed_out = || match &self.run {
+            Some(run) => format!(
+                "{job} build {} was still running at the deadline {deadline}",
+                run.build_id
+            ),
+            None => format!("no run of {job} tested this snapshot by the deadline {deadline}"),
+        };
+        match (self.state, &self.run) {
+            (CellState::NotApplicable, _) => {
+                "the policy does not run this check on this version and platform".into()
+            }
+            (CellState::Passed, Some(run)) => {
+                let when = run
+                    .finished_at
+                    .map(|t| format!(" at {t}"))
+                    .unwrap_or_default();
+                format!("{job} build {} passed{when}", run.build_id)
+            }
+            (CellState::Failed, Some(run)) => finished(run),
+            (CellState::TimedOut, _) => timed_out(),
+            (CellState::AllowedFailure, run) => {
+                let what = match run {
+                    Some(run) if run.state.is_finished() => finished(run),
+                    _ => timed_out(),
+                };
+                format!(
+                    "{what}; allowed because {} is not generally available yet",
+                    self.key.version
+                )
+            }
+            (CellState::Running, Some(run)) => format!(
+                "{job} build {} is running; results are due by {deadline}",
+                run.build_id
+            ),
+            _ => format!(
+                "no run of {job} has tested this snapshot yet; results are due by {deadline}"
+            ),
+        }
+    }
+}
+
+/// Evaluates one cell from the runs of its job that tested the snapshot (in any order).
+pub fn evaluate_cell(
+    policy: &CellPolicy,
+    runs: &[&JobRun],
+    catalog: &VersionCatalog,
+    deadline: Timestamp,
+    now: Timestamp,
+) -> CellVerdict {
+    let verdict = |state, run: Option<&JobRun>| CellVerdict {
+        key: policy.key.clone(),
+        job: policy.job.clone(),
+        required: policy.required,
+        state,
+        run: run.map(RunRef::from),
+        deadline,
+    };
+    if policy.job.is_none() {
+        return verdict(CellState::NotApplicable, None);
+    }
+    let newest_first = |a: &&&JobRun, b: &&&JobRun| a.recency().cmp(&b.recency());
+    if let Some(pass) = runs
+        .iter()
+        .filter(|run| run.state == RunState::Success)
+        .max_by(newest_first)
+    {
+        return verdict(CellState::Passed, Some(pass));
+    }
+    let tolerated = |state| {
+        if catalog.is_ga(policy.key.version) {
+            state
+        } else {
+            CellState::AllowedFailure
+        }
+    };
+    let newest = runs.iter().max_by(newest_first).copied();
+    match newest {
+        Some(run) if run.state.is_finished() => verdict(tolerated(CellState::Failed), Some(run)),
+        _ if now > deadline => verdict(tolerated(CellState::TimedOut), newest),
+        Some(run) => verdict(CellState::Running, Some(run)),
+        None => verdict(CellState::Waiting, None),
+    }
+}

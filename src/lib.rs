@@ -1,0 +1,17 @@
+//! gatebot: the release gate for the HyperShift operator.
+//!
+//! It follows Konflux Snapshots and the Prow periodic jobs that tested them, decides per snapshot
+//! whether the gate is passed, and creates the Konflux Release exactly once when it is.
+//!
+//! The flow is observe → store → evaluate (pure) → act; see `docs/gating.md`.
+
+pub mod clock;
+pub mod config;
+pub mod engine;
+pub mod escalation;
+pub mod gate;
+pub mod jira;
+pub mod konflux;
+pub mod prow;
+pub mod sandbox;
+pub mod store;

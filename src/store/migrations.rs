@@ -1,0 +1,59 @@
+//! The schema, embedded in the binary so a deployed gatebot needs no files beside it.
+//!
+//! SQLite and Postgres each get their own SQL because their DDL differs (auto-increment keys);
+//! both lists must hold the same versions. A new migration is one new line in `MIGRATIONS`.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+/// Which database the store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+struct Step {
+    version: i64,
+    description: &'static str,
+    sqlite: &'static str,
+    postgres: &'static str,
+}
+
+const MIGRATIONS: &[Step] = &[
+    Step {
+        version: 1,
+        description: "gate",
+        sqlite: include_str!("../../migrations/sqlite/0001_gate.sql"),
+        postgres: include_str!("../../migrations/postgres/0001_gate.sql"),
+    },
+    Step {
+        version: 2,
+        description: "escalations",
+        sqlite: include_str!("../../migrations/sqlite/0002_escalations.sql"),
+        postgres: include_str!("../../migrations/postgres/0002_escalations.sql"),
+    },
+];
+
+/// The migrator for one backend.
+pub fn migrator(backend: Backend) -> Migrator {
+    Migrator::with_migrations(
+        MIGRATIONS
+            .iter()
+            .map(|step| {
+                let sql = match backend {
+                    Backend::Sqlite => step.sqlite,
+                    Backend::Postgres => step.postgres,
+                };
+                Migration::new(
+                    step.version,
+                    Cow::Borrowed(step.description),
+                    MigrationType::Simple,
+                    sqlx::SqlSafeStr::into_sql_str(sql),
+                    false,
+                )
+            })
+            .collect(),
+    )
+}

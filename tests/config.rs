@@ -1,0 +1,853 @@
+//! The configuration file as its users meet it: the shipped example, defaults, every validation
+//! rule with the field path and message it reports, and `gatebot check-config` as a process.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use gatebot::config::{Config, ConfigError, Location, Problem, ReleaseMode};
+use gatebot::gate::{CellKey, Check, Maturity, OcpVersion, Platform};
+use jiff::SignedDuration;
+use proptest::prelude::*;
+
+/// A small valid file: one gate, two platforms, two versions, one check, no optional keys.
+const MINIMAL: &str = r#"
+[[gates]]
+name = "hypershift-operator"
+namespace = "crt-redhat-acm-tenant"
+application = "hypershift-operator"
+component = "hypershift-operator-main"
+release_plan = "hypershift-operator-progressive"
+platforms = ["aws", "azure"]
+
+[[gates.versions]]
+version = "4.21"
+
+[[gates.versions]]
+version = "4.22"
+ga = false
+
+[gates.checks.baseline]
+jobs = { aws = "periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aws-ovn", azure = "periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aks" }
+"#;
+
+fn example_path() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("deploy/config/gatebot.toml")
+}
+
+/// MINIMAL with each `(from, to)` replaced; `from` must occur, so a typo here fails the test
+/// instead of testing the unchanged file.
+fn minimal_with(edits: &[(&str, &str)]) -> String {
+    let mut text = MINIMAL.to_string();
+    for (from, to) in edits {
+        assert!(text.contains(from), "MINIMAL has no `{from}`");
+        text = text.replacen(from, to, 1);
+    }
+    text
+}
+
+fn problems(text: &str) -> Vec<Problem> {
+    match Config::parse(text, "test.toml") {
+        Ok(_) => panic!("expected problems, but the configuration is valid:\n{text}"),
+        Err(error) => error.problems().to_vec(),
+    }
+}
+
+/// Asserts that loading `text` reports exactly one problem, at `path`, with `message`.
+fn assert_single_problem(text: &str, path: &str, message: &str) -> Problem {
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "expected one problem, got {found:#?}");
+    assert_eq!(found[0].path, path, "{found:#?}");
+    assert_eq!(found[0].message, message, "{found:#?}");
+    assert!(!found[0].fix.is_empty(), "every problem says how to fix it");
+    found[0].clone()
+}
+
+fn key(version: &str, platform: &str, check: Check) -> CellKey {
+    CellKey {
+        version: version.parse().unwrap(),
+        platform: Platform::new(platform),
+        check,
+    }
+}
+
+fn run_check_config(file: &std::path::Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .arg("check-config")
+        .arg(file)
+        .output()
+        .expect("the gatebot binary runs")
+}
+
+// The shipped example.
+
+#[test]
+fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
+    let config = Config::load(example_path()).expect("the example configuration is valid");
+    assert_eq!(config.gates.len(), 1);
+    let gate = config.gate("hypershift-operator").unwrap();
+    assert_eq!(gate.namespace(), "crt-redhat-acm-tenant");
+    assert_eq!(gate.application(), "hypershift-operator");
+    assert_eq!(gate.component(), "hypershift-operator-main");
+    assert_eq!(gate.release_plan(), "hypershift-operator-progressive");
+    assert_eq!(gate.grace_period_days(), Some(7));
+    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
+
+    let policy = gate.policy();
+    let versions: Vec<String> = policy.versions.iter().map(ToString::to_string).collect();
+    assert_eq!(versions, ["4.17", "4.18", "4.19", "4.20", "4.21", "4.22"]);
+    assert_eq!(
+        policy.platforms,
+        [Platform::new("aws"), Platform::new("azure")]
+    );
+    assert_eq!(policy.checks, Check::ALL);
+    assert_eq!(policy.result_timeout, SignedDuration::from_hours(12));
+    assert_eq!(policy.cells.len(), 6 * 2 * 3);
+    assert_eq!(policy.required_count(), 36 - 2 - 1);
+
+    let job = |version, platform, check| {
+        policy
+            .cell(&key(version, platform, check))
+            .unwrap()
+            .job
+            .clone()
+    };
+    assert_eq!(
+        job("4.21", "aws", Check::Baseline).as_deref(),
+        Some("periodic-ci-openshift-hypershift-release-4.21-periodics-e2e-aws-ovn")
+    );
+    assert_eq!(
+        job("4.22", "azure", Check::UpgradeFromZero).as_deref(),
+        Some(
+            "periodic-ci-openshift-hypershift-release-4.22-periodics-hcm-azure-e2e-aks-upgrade-from-zero"
+        )
+    );
+    assert_eq!(job("4.22", "aws", Check::UpgradeFromPrevious), None);
+    assert_eq!(job("4.22", "azure", Check::UpgradeFromPrevious), None);
+    assert_eq!(
+        job("4.17", "azure", Check::Baseline).as_deref(),
+        Some(
+            "periodic-ci-openshift-hypershift-release-4.17-periodics-e2e-azure-aks-ovn-conformance"
+        )
+    );
+    let advisory = policy
+        .cell(&key("4.17", "azure", Check::UpgradeFromZero))
+        .unwrap();
+    assert!(!advisory.required);
+    assert!(advisory.job.is_some());
+
+    assert_eq!(
+        gate.catalog().maturity(OcpVersion::new(4, 22)),
+        Maturity::PreRelease
+    );
+    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
+}
+
+#[test]
+fn cells_are_ordered_by_version_then_platform_then_check() {
+    let config = Config::load(example_path()).unwrap();
+    let policy = config.gates[0].policy();
+    let mut expected = Vec::new();
+    for version in &policy.versions {
+        for platform in &policy.platforms {
+            for check in &policy.checks {
+                expected.push(CellKey {
+                    version: *version,
+                    platform: platform.clone(),
+                    check: *check,
+                });
+            }
+        }
+    }
+    let actual: Vec<CellKey> = policy.cells.iter().map(|cell| cell.key.clone()).collect();
+    assert_eq!(actual, expected);
+}
+
+#[test]
+fn checks_keep_the_order_the_file_lists_them_in() {
+    let text = format!(
+        "{MINIMAL}\n[gates.checks.upgrade-from-previous]\njobs = {{ aws = \"up-{{version}}\", azure = \"up-az-{{version}}\" }}\n"
+    )
+    .replace("[gates.checks.baseline]", "[gates.checks.upgrade-from-zero]");
+    let text = format!(
+        "{text}\n[gates.checks.baseline]\njobs = {{ aws = \"e2e-{{version}}\", azure = \"e2e-az-{{version}}\" }}\n"
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let policy = config.gates[0].policy();
+    assert_eq!(
+        policy.checks,
+        [
+            Check::UpgradeFromZero,
+            Check::UpgradeFromPrevious,
+            Check::Baseline
+        ]
+    );
+    let first_row: Vec<Check> = policy.cells[..3]
+        .iter()
+        .map(|cell| cell.key.check)
+        .collect();
+    assert_eq!(first_row, policy.checks);
+}
+
+// Defaults.
+
+#[test]
+fn a_minimal_file_gets_every_default() {
+    let config = Config::parse(MINIMAL, "minimal.toml").unwrap();
+    assert_eq!(config.store.url, "sqlite://gatebot.db?mode=rwc");
+    assert_eq!(config.kubernetes.api_url, None);
+    assert_eq!(
+        config.prow.gcs_url.as_str(),
+        "https://storage.googleapis.com/"
+    );
+    assert_eq!(config.prow.bucket, "test-platform-results");
+    assert_eq!(
+        config.prow.prow_url.as_str(),
+        "https://prow.ci.openshift.org/"
+    );
+    assert_eq!(config.prow.poll_interval, SignedDuration::from_secs(60));
+    assert_eq!(config.prow.snapshot_metadata_key, "gatebot-snapshot");
+    assert_eq!(config.prow.image_metadata_key, "hypershift-operator-image");
+    assert_eq!(
+        config.prow.image_env,
+        "MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE"
+    );
+    assert_eq!(config.prow.backfill_builds, 20);
+    assert_eq!(config.server.listen, "0.0.0.0:8080".parse().unwrap());
+
+    let gate = &config.gates[0];
+    assert_eq!(gate.grace_period_days(), None);
+    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
+    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(12));
+    assert!(
+        gate.policy()
+            .cells
+            .iter()
+            .all(|cell| cell.required && cell.job.is_some())
+    );
+    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
+    assert!(!gate.catalog().is_ga(OcpVersion::new(4, 22)));
+    assert_eq!(
+        gate.label_selector(),
+        "pac.test.appstudio.openshift.io/event-type=push,\
+         pac.test.appstudio.openshift.io/original-prname=hypershift-operator-main-on-push"
+    );
+}
+
+#[test]
+fn a_configured_selector_replaces_the_default() {
+    let text = format!(
+        "{MINIMAL}\n[gates.snapshot_selector]\n\"appstudio.openshift.io/application\" = \"hypershift-operator\"\n"
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let gate = &config.gates[0];
+    assert_eq!(gate.snapshot_selector().len(), 1);
+    assert_eq!(
+        gate.label_selector(),
+        "appstudio.openshift.io/application=hypershift-operator"
+    );
+}
+
+#[test]
+fn explicit_settings_override_the_defaults() {
+    let text = format!(
+        "[store]\nurl = \"postgres://gatebot@db/gatebot\"\n[kubernetes]\napi_url = \"https://api.example:6443\"\n\
+         [server]\nlisten = \"[::]:9090\"\n[prow]\npoll_interval = \"1h 30m\"\nbackfill_builds = 3\n{}",
+        minimal_with(&[(
+            "release_plan = \"hypershift-operator-progressive\"",
+            "release_plan = \"hypershift-operator-progressive\"\nrelease_mode = \"manual\"\ngrace_period_days = 0\nresult_timeout = \"2d\"",
+        )])
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    assert_eq!(config.store.url, "postgres://gatebot@db/gatebot");
+    assert_eq!(
+        config.kubernetes.api_url.as_ref().map(|url| url.as_str()),
+        Some("https://api.example:6443/")
+    );
+    assert_eq!(config.server.listen.port(), 9090);
+    assert_eq!(config.prow.poll_interval, SignedDuration::from_mins(90));
+    assert_eq!(config.prow.backfill_builds, 3);
+    let gate = &config.gates[0];
+    assert_eq!(gate.release_mode(), ReleaseMode::Manual);
+    assert_eq!(gate.grace_period_days(), Some(0));
+    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(48));
+}
+
+#[test]
+fn cell_overrides_change_job_applicability_and_requirement() {
+    let text = format!(
+        "{MINIMAL}
+[[gates.cells]]
+version = \"4.22\"
+platform = \"azure\"
+check = \"baseline\"
+applicable = false
+
+[[gates.cells]]
+version = \"4.21\"
+platform = \"aws\"
+check = \"baseline\"
+job = \"periodic-ci-special-{{version}}\"
+required = false
+"
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let policy = config.gates[0].policy();
+    let not_applicable = policy.cell(&key("4.22", "azure", Check::Baseline)).unwrap();
+    assert_eq!(not_applicable.job, None);
+    let replaced = policy.cell(&key("4.21", "aws", Check::Baseline)).unwrap();
+    assert_eq!(replaced.job.as_deref(), Some("periodic-ci-special-4.21"));
+    assert!(!replaced.required);
+    assert_eq!(policy.required_count(), 2);
+}
+
+// One test per validation rule: the field path and the message.
+
+#[test]
+fn gate_names_must_be_unique() {
+    let text = format!("{MINIMAL}\n{}", MINIMAL.replace("ga = false\n", ""));
+    let problem = assert_single_problem(
+        &text,
+        "gates[1].name",
+        "`hypershift-operator` is already the name of gates[0].name",
+    );
+    assert_eq!(problem.location.map(|l| l.line), Some(22));
+}
+
+#[test]
+fn kubernetes_names_must_be_dns_labels() {
+    let cases = [
+        (
+            "name = \"hypershift-operator\"",
+            "name = \"HyperShift\"",
+            "gates[0].name",
+            "`HyperShift` contains `H`, which is not allowed",
+        ),
+        (
+            "namespace = \"crt-redhat-acm-tenant\"",
+            "namespace = \"crt_tenant\"",
+            "gates[0].namespace",
+            "`crt_tenant` contains `_`, which is not allowed",
+        ),
+        (
+            "application = \"hypershift-operator\"",
+            "application = \"-ho\"",
+            "gates[0].application",
+            "`-ho` does not start and end with a letter or digit",
+        ),
+        (
+            "component = \"hypershift-operator-main\"",
+            "component = \"\"",
+            "gates[0].component",
+            "is empty",
+        ),
+    ];
+    for (from, to, path, message) in cases {
+        assert_single_problem(&minimal_with(&[(from, to)]), path, message);
+    }
+    let long = format!("namespace = \"{}\"", "n".repeat(64));
+    assert_single_problem(
+        &minimal_with(&[("namespace = \"crt-redhat-acm-tenant\"", &long)]),
+        "gates[0].namespace",
+        &format!(
+            "`{}` is 64 characters long, more than the 63 allowed",
+            "n".repeat(64)
+        ),
+    );
+}
+
+#[test]
+fn release_plan_names_are_at_most_63_characters() {
+    let plan = format!("release_plan = \"{}\"", "p".repeat(64));
+    assert_single_problem(
+        &minimal_with(&[("release_plan = \"hypershift-operator-progressive\"", &plan)]),
+        "gates[0].release_plan",
+        &format!(
+            "`{}` is 64 characters long, more than the 63 allowed",
+            "p".repeat(64)
+        ),
+    );
+}
+
+#[test]
+fn a_gate_needs_at_least_one_version_platform_and_check() {
+    assert_single_problem(
+        &minimal_with(&[("platforms = [\"aws\", \"azure\"]", "platforms = []")]),
+        "gates[0].platforms",
+        "lists no platform",
+    );
+    let no_versions = minimal_with(&[
+        ("[[gates.versions]]\nversion = \"4.21\"\n\n", ""),
+        ("[[gates.versions]]\nversion = \"4.22\"\nga = false\n", ""),
+    ]);
+    assert_single_problem(&no_versions, "gates[0].versions", "is missing");
+    let without_checks = &MINIMAL[..MINIMAL.find("[gates.checks.baseline]").unwrap()];
+    assert_single_problem(without_checks, "gates[0].checks", "is missing");
+    let empty_checks = without_checks.replace(
+        "platforms = [\"aws\", \"azure\"]",
+        "platforms = [\"aws\", \"azure\"]\nchecks = {}",
+    );
+    assert_single_problem(
+        &empty_checks,
+        "gates[0].checks",
+        "lists no check, so the gate would pass every snapshot",
+    );
+}
+
+#[test]
+fn there_must_be_at_least_one_gate() {
+    let problem = assert_single_problem(
+        "[server]\nlisten = \"0.0.0.0:8080\"\n",
+        "gates",
+        "no gate is configured",
+    );
+    assert_eq!(problem.location, None);
+}
+
+#[test]
+fn versions_must_parse_and_be_unique() {
+    assert_single_problem(
+        &minimal_with(&[("version = \"4.21\"", "version = \"4.x\"")]),
+        "gates[0].versions[0].version",
+        "`4.x` is not an OCP minor version",
+    );
+    assert_single_problem(
+        &minimal_with(&[("version = \"4.22\"", "version = \"4.21\"")]),
+        "gates[0].versions[1].version",
+        "lists 4.21 a second time",
+    );
+    let problem = assert_single_problem(
+        &minimal_with(&[("version = \"4.21\"", "version = 4.21")]),
+        "gates[0].versions[0].version",
+        "must be a string, but is a decimal number",
+    );
+    assert_eq!(problem.fix, "put the value in quotes: `\"4.21\"`");
+}
+
+#[test]
+fn platforms_are_listed_once() {
+    assert_single_problem(
+        &minimal_with(&[(
+            "platforms = [\"aws\", \"azure\"]",
+            "platforms = [\"aws\", \"azure\", \"aws\"]",
+        )]),
+        "gates[0].platforms[2]",
+        "lists `aws` a second time",
+    );
+}
+
+#[test]
+fn jobs_name_exactly_the_gates_platforms() {
+    let missing = minimal_with(&[(
+        ", azure = \"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aks\"",
+        "",
+    )]);
+    assert_single_problem(
+        &missing,
+        "gates[0].checks.baseline.jobs.azure",
+        "is missing; the gate runs on `azure`, so this check needs a job there",
+    );
+    let extra = minimal_with(&[(
+        "jobs = { aws",
+        "jobs = { gcp = \"periodic-ci-gcp-{version}\", aws",
+    )]);
+    assert_single_problem(
+        &extra,
+        "gates[0].checks.baseline.jobs.gcp",
+        "unknown key `gcp`",
+    );
+}
+
+#[test]
+fn templates_use_only_the_version_placeholder() {
+    let problem = assert_single_problem(
+        &minimal_with(&[(
+            "release-{version}-periodics-e2e-aws-ovn",
+            "release-{ocp}-periodics-e2e-{platform}",
+        )]),
+        "gates[0].checks.baseline.jobs.aws",
+        "uses the unknown placeholders `{ocp}`, `{platform}`",
+    );
+    assert!(problem.fix.contains("{version}"));
+    assert_single_problem(
+        &minimal_with(&[(
+            "release-{version}-periodics-e2e-aws-ovn",
+            "release-{version-periodics",
+        )]),
+        "gates[0].checks.baseline.jobs.aws",
+        "`periodic-ci-openshift-hypershift-release-{version-periodics` has a `{` that is never closed",
+    );
+}
+
+#[test]
+fn job_names_are_never_empty() {
+    assert_single_problem(
+        &minimal_with(&[(
+            "\"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aks\"",
+            "\"\"",
+        )]),
+        "gates[0].checks.baseline.jobs.azure",
+        "is empty, so the job name would be empty",
+    );
+    let text = format!(
+        "{MINIMAL}\n[[gates.cells]]\nversion = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\njob = \"\"\n"
+    );
+    assert_single_problem(
+        &text,
+        "gates[0].cells[0].job",
+        "is empty, so the job name would be empty",
+    );
+}
+
+fn with_override(body: &str) -> String {
+    format!("{MINIMAL}\n[[gates.cells]]\n{body}\n")
+}
+
+#[test]
+fn overrides_name_a_configured_version_platform_and_check() {
+    assert_single_problem(
+        &with_override(
+            "version = \"4.23\"\nplatform = \"aws\"\ncheck = \"baseline\"\nrequired = false",
+        ),
+        "gates[0].cells[0].version",
+        "`4.23` is not one of the gate's versions (4.21, 4.22)",
+    );
+    assert_single_problem(
+        &with_override(
+            "version = \"4.21\"\nplatform = \"gcp\"\ncheck = \"baseline\"\nrequired = false",
+        ),
+        "gates[0].cells[0].platform",
+        "`gcp` is not one of the gate's platforms (aws, azure)",
+    );
+    assert_single_problem(
+        &with_override(
+            "version = \"4.21\"\nplatform = \"aws\"\ncheck = \"upgrade-from-zero\"\nrequired = false",
+        ),
+        "gates[0].cells[0].check",
+        "`upgrade-from-zero` is not one of the gate's checks (baseline)",
+    );
+    assert_single_problem(
+        &with_override("version = \"4.21\"\nplatform = \"aws\"\ncheck = \"e2e\"\nrequired = false"),
+        "gates[0].cells[0].check",
+        "`e2e` is not a check",
+    );
+}
+
+#[test]
+fn a_cell_is_overridden_at_most_once() {
+    let cell = "version = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\nrequired = false";
+    let text = format!("{}\n[[gates.cells]]\n{cell}\n", with_override(cell));
+    assert_single_problem(
+        &text,
+        "gates[0].cells[1]",
+        "overrides the cell 4.21 aws baseline a second time",
+    );
+}
+
+#[test]
+fn an_override_must_change_something_and_not_contradict_itself() {
+    assert_single_problem(
+        &with_override("version = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\""),
+        "gates[0].cells[0]",
+        "changes nothing about the cell",
+    );
+    assert_single_problem(
+        &with_override(
+            "version = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\napplicable = false\njob = \"periodic-x\"",
+        ),
+        "gates[0].cells[0].job",
+        "is set, but the cell is marked `applicable = false`, so no job is read for it",
+    );
+}
+
+#[test]
+fn durations_must_be_positive_and_polling_at_least_a_second() {
+    let timeout = |value: &str| {
+        minimal_with(&[(
+            "platforms = [",
+            &format!("result_timeout = \"{value}\"\nplatforms = ["),
+        )])
+    };
+    assert_single_problem(
+        &timeout("0s"),
+        "gates[0].result_timeout",
+        "`0s` is not longer than zero",
+    );
+    assert_single_problem(
+        &timeout("-1h"),
+        "gates[0].result_timeout",
+        "`-1h` is not longer than zero",
+    );
+    assert_single_problem(
+        &timeout("soon"),
+        "gates[0].result_timeout",
+        "`soon` is not a duration",
+    );
+    assert_single_problem(
+        &timeout("1 month"),
+        "gates[0].result_timeout",
+        "`1 month` uses months or years, whose length depends on the calendar",
+    );
+    assert_single_problem(
+        &format!("[prow]\npoll_interval = \"500ms\"\n{MINIMAL}"),
+        "prow.poll_interval",
+        "`500ms` is shorter than 1s",
+    );
+}
+
+#[test]
+fn the_store_is_sqlite_or_postgres() {
+    assert_single_problem(
+        &format!("[store]\nurl = \"mysql://db/gatebot\"\n{MINIMAL}"),
+        "store.url",
+        "`mysql://db/gatebot` is neither a SQLite nor a Postgres URL",
+    );
+}
+
+#[test]
+fn backfill_needs_at_least_one_build() {
+    assert_single_problem(
+        &format!("[prow]\nbackfill_builds = 0\n{MINIMAL}"),
+        "prow.backfill_builds",
+        "is 0, but must be at least 1",
+    );
+}
+
+#[test]
+fn the_listen_address_is_an_ip_and_port() {
+    assert_single_problem(
+        &format!("[server]\nlisten = \"localhost:8080\"\n{MINIMAL}"),
+        "server.listen",
+        "`localhost:8080` is not an IP address and port",
+    );
+}
+
+#[test]
+fn urls_are_absolute_http() {
+    assert_single_problem(
+        &format!("[prow]\nprow_url = \"gs://test-platform-results\"\n{MINIMAL}"),
+        "prow.prow_url",
+        "`gs://test-platform-results` uses the scheme `gs`, not http or https",
+    );
+}
+
+#[test]
+fn the_selector_is_never_empty_and_holds_valid_labels() {
+    assert_single_problem(
+        &format!("{MINIMAL}\n[gates.snapshot_selector]\n"),
+        "gates[0].snapshot_selector",
+        "is empty, so the gate would follow every snapshot in the namespace, pull requests included",
+    );
+    assert_single_problem(
+        &format!(
+            "{MINIMAL}\n[gates.snapshot_selector]\n\"pac.test.appstudio.openshift.io/event-type\" = \"on push\"\n"
+        ),
+        "gates[0].snapshot_selector.\"pac.test.appstudio.openshift.io/event-type\"",
+        "the label value `on push` contains ` `, which is not allowed",
+    );
+}
+
+#[test]
+fn release_mode_is_automatic_or_manual() {
+    let problem = assert_single_problem(
+        &minimal_with(&[("platforms = [", "release_mode = \"auto\"\nplatforms = [")]),
+        "gates[0].release_mode",
+        "`auto` is not a release mode",
+    );
+    assert!(problem.fix.contains("`automatic`") && problem.fix.contains("`manual`"));
+}
+
+#[test]
+fn grace_period_is_not_negative() {
+    assert_single_problem(
+        &minimal_with(&[("platforms = [", "grace_period_days = -1\nplatforms = [")]),
+        "gates[0].grace_period_days",
+        "is -1, but must be at least 0",
+    );
+}
+
+#[test]
+fn a_missing_required_key_names_the_key_and_what_to_add() {
+    let problem = assert_single_problem(
+        &minimal_with(&[("namespace = \"crt-redhat-acm-tenant\"\n", "")]),
+        "gates[0].namespace",
+        "is missing",
+    );
+    assert_eq!(
+        problem.fix,
+        "add `namespace = \"crt-redhat-acm-tenant\"` to gates[0]"
+    );
+    assert_eq!(problem.location, Some(Location { line: 2, column: 1 }));
+}
+
+// Reporting.
+
+#[test]
+fn every_problem_in_a_file_is_reported_in_file_order() {
+    let text = format!(
+        "[prow]\npoll_interval = \"0s\"\n{}",
+        minimal_with(&[
+            (
+                "namespace = \"crt-redhat-acm-tenant\"",
+                "namespace = \"Tenant\""
+            ),
+            ("version = \"4.22\"", "version = \"four\""),
+            ("jobs = { aws", "jobs = { gcp = \"x\", aws"),
+        ])
+    );
+    let paths: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "prow.poll_interval",
+            "gates[0].namespace",
+            "gates[0].versions[1].version",
+            "gates[0].checks.baseline.jobs.gcp",
+        ]
+    );
+}
+
+#[test]
+fn unknown_keys_are_errors_with_the_closest_valid_key() {
+    let text = format!(
+        "[prwo]\nbucket = \"x\"\n{}",
+        minimal_with(&[("platforms =", "platfroms =")])
+    );
+    let found = problems(&text);
+    let prwo = found
+        .iter()
+        .find(|p| p.path == "prwo")
+        .expect("the misspelt section is reported");
+    assert_eq!(prwo.message, "unknown key `prwo`");
+    assert_eq!(prwo.fix, "did you mean `prow`?");
+    assert_eq!(prwo.location, Some(Location { line: 1, column: 2 }));
+    let platforms = found
+        .iter()
+        .find(|p| p.path == "gates[0].platfroms")
+        .unwrap();
+    assert_eq!(platforms.fix, "did you mean `platforms`?");
+
+    let check = minimal_with(&[("[gates.checks.baseline]", "[gates.checks.basline]")]);
+    let found = problems(&check);
+    let misspelt = found
+        .iter()
+        .find(|p| p.path == "gates[0].checks.basline")
+        .unwrap();
+    assert_eq!(misspelt.fix, "did you mean `baseline`?");
+
+    let far = assert_single_problem(
+        &format!("{MINIMAL}\n[slack]\ntoken = \"x\"\n"),
+        "slack",
+        "unknown key `slack`",
+    );
+    assert_eq!(
+        far.fix,
+        "remove it; the keys allowed here are store, kubernetes, prow, server, gates"
+    );
+}
+
+#[test]
+fn toml_syntax_errors_report_line_and_column() {
+    let text = "[store]\nurl = \"sqlite://gatebot.db\n\n[server]\nlisten = = 1\n";
+    let found = problems(text);
+    assert!(found.len() >= 2, "{found:#?}");
+    assert_eq!(found[0].path, "");
+    assert!(
+        found[0].message.starts_with("TOML syntax error: "),
+        "{found:#?}"
+    );
+    assert_eq!(found[0].location.map(|l| l.line), Some(2));
+    assert!(found.iter().any(|p| p.location.map(|l| l.line) == Some(5)));
+    assert!(found[0].to_string().starts_with("line 2, column "));
+}
+
+#[test]
+fn the_error_message_lists_every_problem_as_path_message_fix() {
+    let error = Config::parse(
+        &format!("[prow]\nbackfill_builds = 0\n{MINIMAL}"),
+        "gatebot.toml",
+    )
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "gatebot.toml has 1 problem:\n  prow.backfill_builds (line 2, column 19): is 0, but must be at least 1 — use a whole number of 1 or more"
+    );
+}
+
+#[test]
+fn an_unreadable_file_is_not_a_list_of_problems() {
+    let error = Config::load("/nonexistent/gatebot.toml").unwrap_err();
+    assert!(matches!(error, ConfigError::Unreadable { .. }));
+    assert!(error.problems().is_empty());
+    assert!(error.to_string().contains("/nonexistent/gatebot.toml"));
+}
+
+proptest! {
+    /// Whatever a person does to one line of the example, loading neither panics nor refuses the
+    /// file without saying why.
+    #[test]
+    fn any_edit_of_the_example_is_valid_or_explained(
+        line in any::<prop::sample::Index>(),
+        replacement in r#"[a-z0-9 =."\[\]{}_,-]{0,24}"#,
+    ) {
+        let example = std::fs::read_to_string(example_path()).unwrap();
+        let mut lines: Vec<&str> = example.lines().collect();
+        let index = line.index(lines.len());
+        lines[index] = &replacement;
+        if let Err(error) = Config::parse(&lines.join("\n"), "edited.toml") {
+            prop_assert!(!error.problems().is_empty());
+        }
+    }
+}
+
+// `gatebot check-config` as a process.
+
+#[test]
+fn check_config_accepts_the_example_with_exit_code_0() {
+    let output = run_check_config(&example_path());
+    assert_eq!(output.status.code(), Some(0), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.ends_with("gatebot.toml: ok — 1 gate(s), 36 cells (33 required)\n"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_config_lists_problems_with_exit_code_1() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("broken.toml");
+    let text = minimal_with(&[
+        (
+            "namespace = \"crt-redhat-acm-tenant\"",
+            "namespace = \"Tenant\"",
+        ),
+        ("platforms =", "platfroms ="),
+    ]);
+    std::fs::write(&file, text).unwrap();
+    let output = run_check_config(&file);
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("broken.toml has 3 problems:"), "{stderr}");
+    assert!(
+        stderr.contains("gates[0].namespace (line 4, column 13): `Tenant` contains `T`, which is not allowed — use at most 63"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("gates[0].platfroms (line 8, column 1): unknown key `platfroms` — did you mean `platforms`?"), "{stderr}");
+    assert!(
+        stderr.contains("gates[0].platforms (line 2, column 1): is missing — add `platforms = [\"aws\", \"azure\"]` to gates[0]"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn check_config_exits_with_2_when_the_file_cannot_be_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run_check_config(&dir.path().join("missing.toml"));
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("cannot read the configuration file"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("missing.toml"), "{stderr}");
+}
