@@ -5,13 +5,18 @@
 //!
 //! The flow is observe → store → evaluate (pure) → act; see `docs/gating.md`.
 
+pub mod app;
 pub mod clock;
 pub mod config;
 pub mod engine;
 pub mod escalation;
+pub mod explain;
 pub mod gate;
 pub mod jira;
 pub mod konflux;
+pub mod logging;
+pub mod metrics;
 pub mod prow;
 pub mod sandbox;
+pub mod server;
 pub mod store;

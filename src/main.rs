@@ -9,6 +9,10 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use gatebot::config::{Config, ConfigError};
+use gatebot::engine::GateSpec;
+use gatebot::explain::explain_snapshot;
+use gatebot::logging::LogFormat;
+use gatebot::store::Store;
 
 /// Release gate for the HyperShift operator: follows Konflux Snapshots and the Prow periodic jobs
 /// that tested them, and creates the Konflux Release once every required job has passed.
@@ -29,11 +33,90 @@ enum Command {
         /// The TOML configuration file, for example deploy/config/gatebot.toml.
         file: PathBuf,
     },
+    /// Follow Konflux Snapshots and Prow results and create Releases when the gate passes.
+    ///
+    /// Runs until Ctrl-C or SIGTERM; every action is idempotent and resumes from the store on
+    /// the next start. Serves /healthz, /readyz and /metrics on `[server] listen`.
+    Run {
+        /// The TOML configuration file.
+        #[arg(long, short)]
+        config: PathBuf,
+        /// How log lines are written (to stderr; filter with RUST_LOG, default `info`).
+        #[arg(long, value_enum, default_value = "text")]
+        log_format: LogFormat,
+    },
+    /// Print a snapshot's gate matrix with the reason for every cell, from the store.
+    Explain {
+        /// The Snapshot's name.
+        snapshot: String,
+        /// The TOML configuration file (its store and gates are used).
+        #[arg(long, short)]
+        config: PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckConfig { file } => check_config(&file),
+        Command::Run { config, log_format } => run(&config, log_format),
+        Command::Explain { snapshot, config } => explain(&snapshot, &config),
+    }
+}
+
+/// Loads a configuration for a command that needs a valid one; prints why not otherwise.
+fn valid_config(file: &Path) -> Option<Config> {
+    match Config::load(file) {
+        Ok(config) => Some(config),
+        Err(error) => {
+            eprintln!("{error}");
+            None
+        }
+    }
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Runtime::new().expect("the async runtime starts")
+}
+
+fn run(file: &Path, log_format: LogFormat) -> ExitCode {
+    let Some(config) = valid_config(file) else {
+        return ExitCode::from(2);
+    };
+    gatebot::logging::init(log_format);
+    match runtime().block_on(gatebot::app::run(&config, gatebot::app::shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            tracing::error!("gatebot stopped: {error:#}");
+            eprintln!("gatebot stopped: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn explain(snapshot: &str, file: &Path) -> ExitCode {
+    let Some(config) = valid_config(file) else {
+        return ExitCode::from(2);
+    };
+    let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
+    let answer = runtime().block_on(async {
+        let store = Store::open(&config.store.url).await?;
+        explain_snapshot(&store, &gates, snapshot, jiff::Timestamp::now()).await
+    });
+    match answer {
+        Ok(Some(text)) => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => {
+            eprintln!(
+                "no gate tracks a snapshot named `{snapshot}`; `gatebot run` records snapshots as Konflux creates them — check the name and the gate's snapshot selector"
+            );
+            ExitCode::FAILURE
+        }
+        Err(error) => {
+            eprintln!("cannot read the store: {error}");
+            ExitCode::FAILURE
+        }
     }
 }
 

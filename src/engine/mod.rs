@@ -31,7 +31,7 @@ use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
 
 pub use events::GateEvent;
-pub use reconcile::evaluate_tracked;
+pub use reconcile::{evaluate_one, evaluate_tracked};
 pub use spec::{GateSpec, Pace, ReleaseMode};
 pub use tracker::Tracker;
 
@@ -87,12 +87,9 @@ impl Engine {
         clock: Arc<dyn Clock>,
         pace: Pace,
     ) -> Result<Self, StoreError> {
-        let mut tracker = Tracker::default();
+        let tracker = Tracker::load(&store, &gates).await?;
         let mut recorded = HashMap::new();
         for gate in &gates {
-            for snapshot in store.snapshots(&gate.name).await? {
-                tracker.add_snapshot(snapshot);
-            }
             for (snapshot, verdict) in store.latest_verdicts(&gate.name).await? {
                 recorded.insert(
                     (gate.name.clone(), snapshot),
@@ -103,9 +100,6 @@ impl Engine {
                     },
                 );
             }
-        }
-        for run in store.runs().await? {
-            tracker.add_run(run);
         }
         let mut cursors = HashMap::new();
         for job in gates.iter().flat_map(|gate| gate.policy.jobs()) {

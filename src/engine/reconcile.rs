@@ -10,7 +10,7 @@ use crate::konflux::release_name;
 use crate::store::{AuditEntry, ReleaseKind, ReleaseRecord, ReleaseStatus, StoreError};
 
 /// Evaluates one snapshot with what the tracker knows.
-pub(super) fn evaluate_one(
+pub fn evaluate_one(
     gate: &GateSpec,
     tracker: &Tracker,
     snapshot: &Snapshot,

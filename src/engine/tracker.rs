@@ -6,8 +6,10 @@
 
 use std::collections::HashMap;
 
+use super::GateSpec;
 use crate::gate::model::digest_of;
 use crate::gate::{JobRun, RunTarget, Snapshot};
+use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
 
@@ -27,6 +29,20 @@ fn image_key(reference: &str) -> &str {
 }
 
 impl Tracker {
+    /// Everything the store knows about the gates' snapshots and all recorded runs.
+    pub async fn load(store: &Store, gates: &[GateSpec]) -> Result<Self, StoreError> {
+        let mut tracker = Tracker::default();
+        for gate in gates {
+            for snapshot in store.snapshots(&gate.name).await? {
+                tracker.add_snapshot(snapshot);
+            }
+        }
+        for run in store.runs().await? {
+            tracker.add_run(run);
+        }
+        Ok(tracker)
+    }
+
     /// Adds a snapshot; returns `false` if the gate already tracks it.
     pub fn add_snapshot(&mut self, snapshot: Snapshot) -> bool {
         let list = self.snapshots.entry(snapshot.gate.clone()).or_default();

@@ -1,0 +1,106 @@
+//! `gatebot run`: assembles the real adapters from the configuration, then runs the engine and
+//! the HTTP endpoints until asked to stop.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use prometheus_client::registry::Registry;
+use tokio::sync::watch;
+
+use crate::clock::SystemClock;
+use crate::config::{Config, KubernetesConfig};
+use crate::engine::{Engine, GateSpec, Pace};
+use crate::konflux::Konflux;
+use crate::metrics::Metrics;
+use crate::prow::{ProwClient, ProwSettings};
+use crate::store::Store;
+
+/// Runs gatebot until `shutdown` completes.
+pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+    let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
+    let store = Store::open(&config.store.url).await?;
+    let kube = kube_client(&config.kubernetes).await?;
+    let http = reqwest::Client::builder()
+        .user_agent(concat!("gatebot/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .context("cannot build the HTTP client for Prow results")?;
+    let prow = ProwClient::new(ProwSettings::from_config(&config.prow), http)?;
+    let engine = Engine::new(
+        gates,
+        store,
+        Konflux::new(kube),
+        prow,
+        Arc::new(SystemClock),
+        Pace::from_config(&config.prow),
+    )
+    .await?;
+
+    let metrics = Arc::new(Metrics::default());
+    let mut registry = Registry::default();
+    metrics.register(&mut registry);
+    tokio::spawn(metrics.follow(engine.clone()));
+
+    let (stop, stopped) = watch::channel(false);
+    let router = crate::server::router(engine.clone(), Arc::new(registry));
+    let mut server_stopped = stopped.clone();
+    let server = tokio::spawn(crate::server::serve(
+        config.server.listen,
+        router,
+        async move {
+            let _ = server_stopped.wait_for(|stop| *stop).await;
+        },
+    ));
+    tracing::info!(gates = engine.gates().len(), "gatebot is running");
+    tokio::select! {
+        () = engine.run(shutdown) => {}
+        served = server => {
+            // The endpoints ended before any shutdown was asked for: the port is taken, say.
+            served.context("the HTTP endpoints stopped")?.context("cannot serve the HTTP endpoints")?;
+        }
+    }
+    let _ = stop.send(true);
+    tracing::info!("gatebot stopped");
+    Ok(())
+}
+
+/// A Kubernetes client: the configured API URL, else in-cluster credentials, else kubeconfig.
+async fn kube_client(config: &KubernetesConfig) -> anyhow::Result<kube::Client> {
+    let config = match &config.api_url {
+        Some(url) => kube::Config::new(
+            url.as_str()
+                .parse()
+                .with_context(|| format!("[kubernetes] api_url `{url}` is not a valid URI"))?,
+        ),
+        None => kube::Config::infer().await.context(
+            "cannot find Kubernetes credentials (no in-cluster service account, no kubeconfig); \
+             set [kubernetes] api_url or KUBECONFIG",
+        )?,
+    };
+    kube::Client::try_from(config).context("cannot build the Kubernetes client")
+}
+
+/// Completes on Ctrl-C or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops gatebot");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupted"),
+        () = terminate => tracing::info!("terminated"),
+    }
+}

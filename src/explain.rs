@@ -1,0 +1,78 @@
+//! Answers "why is this snapshot (not) released?" from the store alone: the gate's verdict
+//! evaluated now, plus the facts around it — the Release, a bypassed ReleasePlan, Releases
+//! gatebot did not create.
+//!
+//! `gatebot explain` uses it, so the answer needs no running bot, only its store.
+
+use jiff::Timestamp;
+
+use crate::engine::{GateSpec, Tracker, evaluate_one};
+use crate::gate::explain::explain;
+use crate::store::{Store, StoreError};
+
+/// The full explanation of a snapshot, or `None` when no gate tracks it.
+pub async fn explain_snapshot(
+    store: &Store,
+    gates: &[GateSpec],
+    snapshot: &str,
+    now: Timestamp,
+) -> Result<Option<String>, StoreError> {
+    let tracker = Tracker::load(store, gates).await?;
+    let Some((gate, tracked)) = gates
+        .iter()
+        .find_map(|gate| tracker.snapshot(&gate.name, snapshot).map(|s| (gate, s)))
+    else {
+        return Ok(None);
+    };
+    let verdict = evaluate_one(gate, &tracker, tracked, now);
+    let notes = notes(store, gate, snapshot).await?;
+    Ok(Some(explain(
+        &gate.policy,
+        &gate.catalog,
+        tracked,
+        &verdict,
+        &notes,
+    )))
+}
+
+/// The facts around a verdict, each a sentence.
+async fn notes(store: &Store, gate: &GateSpec, snapshot: &str) -> Result<Vec<String>, StoreError> {
+    let mut notes = Vec::new();
+    if let Some(check) = store.release_plan_check(&gate.name).await? {
+        if check.bypassed {
+            let label = check.auto_release.as_deref().map_or_else(
+                || "is missing (Konflux treats that as \"true\")".to_string(),
+                |value| format!("is \"{value}\""),
+            );
+            notes.push(format!(
+                "the ReleasePlan {} lets Konflux release by itself: its auto-release label {label} (checked {}); the gate is bypassed until it is \"false\"",
+                check.release_plan, check.checked_at
+            ));
+        }
+    }
+    if let Some(release) = store.release_for_snapshot(&gate.name, snapshot).await? {
+        let message = release
+            .status_message
+            .as_deref()
+            .filter(|m| !m.is_empty() && release.status.is_final())
+            .map(|m| format!(": {m}"))
+            .unwrap_or_default();
+        notes.push(format!(
+            "Release {} ({} release, decided {}) is {}{message}",
+            release.name,
+            release.kind.as_str(),
+            release.decided_at,
+            release.status.as_str()
+        ));
+    }
+    for unexpected in store.unexpected_releases().await? {
+        if unexpected.snapshot == snapshot && unexpected.release_plan == gate.release_plan {
+            let author = unexpected.author.as_deref().unwrap_or("unknown author");
+            notes.push(format!(
+                "Release {} for this snapshot was not created by gatebot (author {author}, seen {})",
+                unexpected.name, unexpected.first_seen_at
+            ));
+        }
+    }
+    Ok(notes)
+}

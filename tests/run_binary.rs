@@ -1,0 +1,233 @@
+//! `gatebot run` and `gatebot explain` as a release engineer runs them: the real binary, a
+//! configuration file, and the emulated cluster and GCS.
+
+mod support;
+
+use std::io::Read;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use gatebot::sandbox::prow_writer::BuildResult;
+use gatebot::sandbox::world::{World, digest};
+use support::{GATE_TOML, all_jobs, gate, job, wait_until, world};
+
+const NS: &str = "crt-redhat-acm-tenant";
+const LIMIT: Duration = Duration::from_secs(30);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A configuration for the test gate pointing at the world's emulators.
+fn config(world: &World, listen_port: u16) -> String {
+    format!(
+        r#"[store]
+url = "{store}"
+
+[kubernetes]
+api_url = "{kube}"
+
+[prow]
+gcs_url = "{gcs}"
+poll_interval = "1s"
+
+[server]
+listen = "127.0.0.1:{listen_port}"
+{GATE_TOML}"#,
+        store = world.store_url(),
+        kube = world.kube.url(),
+        gcs = world.gcs.url(),
+    )
+}
+
+struct Bot {
+    child: Child,
+}
+
+impl Bot {
+    fn start(config: &std::path::Path) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_gatebot"))
+            .args(["run", "--log-format", "json", "--config"])
+            .arg(config)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the binary starts");
+        Self { child }
+    }
+
+    fn terminate(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+    }
+}
+
+async fn status_of(url: &str) -> Option<u16> {
+    reqwest::get(url).await.ok().map(|r| r.status().as_u16())
+}
+
+#[tokio::test]
+async fn run_releases_serves_its_endpoints_stops_on_sigterm_and_explain_reads_the_store() {
+    let world = world().await;
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config_path = dir.path().join("gatebot.toml");
+    std::fs::write(&config_path, config(&world, port)).unwrap();
+    let base = format!("http://127.0.0.1:{port}");
+
+    let mut bot = Bot::start(&config_path);
+    wait_until("/healthz answers", LIMIT, || async {
+        status_of(&format!("{base}/healthz")).await == Some(200)
+    })
+    .await;
+    wait_until("/readyz says ready", LIMIT, || async {
+        status_of(&format!("{base}/readyz")).await == Some(200)
+    })
+    .await;
+
+    let snapshot = "hypershift-operator-main-20261121-101500-000";
+    world.publish_snapshot(&gate(), snapshot, &digest(1));
+    let failing_prerelease = job("4.21", "azure", "baseline");
+    for (i, job) in all_jobs().iter().enumerate() {
+        let build = format!("1900000000{i:09}");
+        let result = if *job == failing_prerelease {
+            BuildResult::Failure
+        } else {
+            BuildResult::Success
+        };
+        world.start_run(job, &build, &digest(1));
+        world.finish_run(job, &build, snapshot, result);
+    }
+    wait_until("the Release exists", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(r#"gatebot_releases_created_total{gate="hypershift-operator"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"gatebot_snapshots{gate="hypershift-operator",decision="passed"} 1"#),
+        "{metrics}"
+    );
+
+    bot.terminate();
+    let exited = tokio::time::timeout(LIMIT, async {
+        loop {
+            if let Some(status) = bot.child.try_wait().unwrap() {
+                return status;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("gatebot stops after SIGTERM");
+    assert!(exited.success(), "{exited:?}");
+    let mut logs = String::new();
+    bot.child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut logs)
+        .unwrap();
+    for line in logs.lines() {
+        let parsed: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|_| panic!("not a JSON log line: {line}"));
+        assert!(parsed.get("level").is_some(), "{line}");
+    }
+    assert!(logs.contains("terminated"), "{logs}");
+    assert_eq!(world.releases(NS).len(), 1);
+
+    let explained = Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .args(["explain", snapshot, "--config"])
+        .arg(&config_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        explained.status.success(),
+        "{}",
+        String::from_utf8_lossy(&explained.stderr)
+    );
+    assert!(text.contains("Verdict: PASSED"), "{text}");
+    assert!(
+        text.contains("allowed because 4.21 is not generally available"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Release hypershift-operator-main-20261121-101500-000-"),
+        "{text}"
+    );
+
+    let unknown = Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .args(["explain", "no-such-snapshot", "--config"])
+        .arg(&config_path)
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("no gate tracks a snapshot named `no-such-snapshot`")
+    );
+}
+
+#[tokio::test]
+async fn a_bypassed_release_plan_is_in_the_explanation() {
+    let world = world().await;
+    world.put_release_plan(&gate(), Some("true"));
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let config_path = dir.path().join("gatebot.toml");
+    std::fs::write(&config_path, config(&world, port)).unwrap();
+    let snapshot = "hypershift-operator-main-20261121-111500-000";
+    world.publish_snapshot(&gate(), snapshot, &digest(2));
+
+    let mut bot = Bot::start(&config_path);
+    let store = world.store().await;
+    wait_until("the bypass is recorded", LIMIT, || async {
+        store
+            .release_plan_check("hypershift-operator")
+            .await
+            .unwrap()
+            .is_some_and(|c| c.bypassed)
+    })
+    .await;
+    wait_until("the snapshot is recorded", LIMIT, || async {
+        !store
+            .snapshots("hypershift-operator")
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    bot.terminate();
+    let _ = bot.child.wait();
+    let explained = Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .args(["explain", snapshot, "--config"])
+        .arg(&config_path)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&explained.stdout);
+    assert!(
+        text.contains("lets Konflux release by itself: its auto-release label is \"true\""),
+        "{text}"
+    );
+}
