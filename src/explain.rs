@@ -8,6 +8,7 @@ use jiff::Timestamp;
 
 use crate::engine::{GateSpec, Tracker, evaluate_one};
 use crate::gate::explain::explain;
+use crate::konflux::AutoReleaseCheck;
 use crate::store::{Store, StoreError};
 
 /// The full explanation of a snapshot, or `None` when no gate tracks it.
@@ -39,15 +40,12 @@ pub async fn explain_snapshot(
 async fn notes(store: &Store, gate: &GateSpec, snapshot: &str) -> Result<Vec<String>, StoreError> {
     let mut notes = Vec::new();
     if let Some(check) = store.release_plan_check(&gate.name).await? {
-        if check.bypassed {
-            let label = check.auto_release.as_deref().map_or_else(
-                || "is missing (Konflux treats that as \"true\")".to_string(),
-                |value| format!("is \"{value}\""),
-            );
-            notes.push(format!(
-                "the ReleasePlan {} lets Konflux release by itself: its auto-release label {label} (checked {}); the gate is bypassed until it is \"false\"",
-                check.release_plan, check.checked_at
-            ));
+        let label = AutoReleaseCheck {
+            label: check.auto_release,
+            bypassed: check.bypassed,
+        };
+        if let Some(warning) = label.warning(&gate.namespace, &check.release_plan) {
+            notes.push(format!("{warning} (checked {})", check.checked_at));
         }
     }
     if let Some(release) = store.release_for_snapshot(&gate.name, snapshot).await? {

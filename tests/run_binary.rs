@@ -227,7 +227,9 @@ async fn a_bypassed_release_plan_is_in_the_explanation() {
         .unwrap();
     let text = String::from_utf8_lossy(&explained.stdout);
     assert!(
-        text.contains("lets Konflux release by itself: its auto-release label is \"true\""),
+        text.contains(
+            "label release.appstudio.openshift.io/auto-release is \"true\", so Konflux releases every snapshot by itself"
+        ),
         "{text}"
     );
 }

@@ -19,6 +19,10 @@
 //!   set to `"true"` only when the ReleasePlan has no labels at all (upstream checks for a nil
 //!   label map), and must be `"true"` or `"false"` when present.
 //!
+//! Both webhooks first decode the object into release-service's Go `Release`; a spec field of the
+//! wrong JSON type (say `gracePeriodDays: "7"`) fails there, so the client gets the webhook's 400
+//! (`error decoding object: json: cannot unmarshal string into Go struct field ...`), not a 422.
+//!
 //! The API server runs mutating webhooks, then schema validation, then validating webhooks; the
 //! caller keeps that order. One consequence worth knowing: a Release whose `spec.snapshot` is
 //! longer than 63 characters is refused with 422 on `metadata.labels` (the copied label value is

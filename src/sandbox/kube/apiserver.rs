@@ -198,6 +198,7 @@ fn decode(t: &Target, obj: &mut Value, o: &WriteOpts) -> Result<Vec<String>, Api
     }
     let mut unknown = meta::decode(obj)?;
     match obj.pointer("/metadata/namespace").and_then(Value::as_str) {
+        _ if !t.ty.namespaced => set_meta(obj, "namespace", None),
         None | Some("") => obj["metadata"]["namespace"] = Value::String(t.ns().to_string()),
         Some(ns) if ns != t.ns() => {
             return Err(ApiError::bad_request(
@@ -376,7 +377,6 @@ pub(crate) fn update(
 }
 
 /// PATCH: merge patch, JSON patch or (approximated) server-side apply.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn patch(
     sh: &Shared,
     t: &Target,
@@ -433,7 +433,6 @@ pub(crate) fn patch(
 
 /// The common tail of PUT and PATCH: the server's `PrepareForUpdate`, admission, validation,
 /// no-op detection, finalization, commit.
-#[allow(clippy::too_many_arguments)]
 fn finish_update(
     store: &mut Store,
     t: &Target,

@@ -128,7 +128,7 @@ impl KubeEmulatorBuilder {
     /// How often a watch with `allowWatchBookmarks=true` gets a `BOOKMARK` (default 60 s, about
     /// what a real API server does).
     pub fn bookmark_interval(mut self, every: Duration) -> Self {
-        self.bookmark_interval = every;
+        self.bookmark_interval = every.max(Duration::from_millis(10));
         self
     }
 
