@@ -53,6 +53,11 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Watch a release day play out in the terminal, with emulated Konflux and Prow.
+    ///
+    /// Needs no cluster, CI or Slack: a real engine follows an emulated world on an accelerated
+    /// clock. Type `help` at the prompt; Ctrl-C leaves. Exits with 2 on a bad scenario or script.
+    Sandbox(gatebot::sandbox::run::SandboxOptions),
 }
 
 fn main() -> ExitCode {
@@ -60,6 +65,7 @@ fn main() -> ExitCode {
         Command::CheckConfig { file } => check_config(&file),
         Command::Run { config, log_format } => run(&config, log_format),
         Command::Explain { snapshot, config } => explain(&snapshot, &config),
+        Command::Sandbox(options) => gatebot::sandbox::run::run(options),
     }
 }
 

@@ -88,6 +88,25 @@ impl Metrics {
     pub async fn follow(self: Arc<Self>, engine: Engine) {
         let mut events = engine.subscribe();
         let mut decisions: HashMap<(String, String), String> = HashMap::new();
+        // Start from what the store knows, so a restart does not reset the gauges to zero.
+        for gate in engine.gates() {
+            match engine.store().latest_verdicts(&gate.name).await {
+                Ok(latest) => {
+                    for (snapshot, verdict) in latest {
+                        self.snapshots
+                            .get_or_create(&DecisionLabels {
+                                gate: gate.name.clone(),
+                                decision: verdict.decision.clone(),
+                            })
+                            .inc();
+                        decisions.insert((gate.name.clone(), snapshot), verdict.decision);
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(gate = %gate.name, %error, "cannot seed metrics from the store")
+                }
+            }
+        }
         loop {
             match events.recv().await {
                 Ok(event) => self.count(&event, &mut decisions),

@@ -522,3 +522,39 @@ async fn a_release_gatebot_did_not_create_is_recorded_as_unexpected() {
     assert_eq!(unexpected[0].name, "by-hand");
     assert_eq!(unexpected[0].author.as_deref(), Some("someone"));
 }
+
+#[tokio::test]
+async fn a_snapshot_already_released_outside_gatebot_gets_no_second_release() {
+    let world = world().await;
+    let running = Running::start(&world).await;
+    let snapshot = snapshot_name(40);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    world
+        .kube
+        .insert(serde_json::json!({
+            "apiVersion": "appstudio.redhat.com/v1alpha1",
+            "kind": "Release",
+            "metadata": {"name": "by-hand", "namespace": NS},
+            "spec": {"snapshot": snapshot, "releasePlan": "hypershift-operator-progressive"}
+        }))
+        .unwrap();
+    wait_until("the unexpected Release is recorded", LIMIT, || async {
+        !running
+            .engine
+            .store()
+            .unexpected_releases()
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+    report_all(&world, &snapshot, 40, &[]);
+    wait_until("the gate passes", LIMIT, || async {
+        recorded_decision(&running, &snapshot).await.as_deref() == Some("passed")
+    })
+    .await;
+    running.engine.reconcile_once().await.unwrap();
+    let releases = released(&world).await;
+    assert_eq!(releases.len(), 1, "{releases:#?}");
+    assert_eq!(releases[0]["metadata"]["name"], "by-hand");
+}

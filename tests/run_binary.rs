@@ -200,8 +200,10 @@ async fn a_bypassed_release_plan_is_in_the_explanation() {
     let snapshot = "hypershift-operator-main-20261121-111500-000";
     world.publish_snapshot(&gate(), snapshot, &digest(2));
 
-    let mut bot = Bot::start(&config_path);
+    // Migrate the store before the bot starts: two processes must not migrate one SQLite file
+    // at the same moment (sqlx takes no migration lock on SQLite; one replica is the rule there).
     let store = world.store().await;
+    let mut bot = Bot::start(&config_path);
     wait_until("the bypass is recorded", LIMIT, || async {
         store
             .release_plan_check("hypershift-operator")

@@ -161,6 +161,18 @@ impl Engine {
         {
             return Ok(());
         }
+        let by_someone_else = store
+            .unexpected_releases()
+            .await?
+            .into_iter()
+            .find(|r| r.snapshot == verdict.snapshot && r.namespace == gate.namespace);
+        if let Some(other) = by_someone_else {
+            tracing::warn!(
+                gate = %gate.name, snapshot = %verdict.snapshot, release = %other.name,
+                "gate passed, but the snapshot was already released outside gatebot; not creating a second Release"
+            );
+            return Ok(());
+        }
         if let Some(newer) = self
             .newer_released_snapshot(gate, &verdict.snapshot)
             .await?

@@ -6,6 +6,8 @@
 
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::GateSpec;
 use crate::gate::model::digest_of;
 use crate::gate::{JobRun, RunTarget, Snapshot};
@@ -13,13 +15,15 @@ use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
 
-/// Snapshots and runs, indexed for evaluation.
+/// Snapshots and runs, indexed for evaluation. Runs live in one vector and the indexes hold
+/// positions in it, so finding a snapshot's runs compares integers, not job names.
 #[derive(Debug, Default)]
 pub struct Tracker {
     snapshots: HashMap<String, Vec<Snapshot>>,
-    runs: HashMap<RunKey, JobRun>,
-    by_snapshot: HashMap<String, Vec<RunKey>>,
-    by_image: HashMap<String, Vec<RunKey>>,
+    runs: Vec<JobRun>,
+    position: FxHashMap<RunKey, usize>,
+    by_snapshot: FxHashMap<String, Vec<usize>>,
+    by_image: FxHashMap<String, Vec<usize>>,
 }
 
 /// How a run's image reference or a snapshot's image is matched: by digest when there is one,
@@ -58,36 +62,49 @@ impl Tracker {
     /// Adds or replaces a run; returns whether the tracker learnt anything.
     pub fn add_run(&mut self, run: JobRun) -> bool {
         let key = (run.job.clone(), run.build_id.clone());
-        match self.runs.get(&key) {
-            Some(known) if *known == run => return false,
-            // A run's target comes from its files and does not change once known; a change means
-            // the first read was incomplete (running, no metadata yet), so re-index it.
-            Some(known) if known.target != run.target => self.unindex(&key),
-            Some(_) => {
-                self.runs.insert(key, run);
-                return true;
-            }
-            None => {}
-        }
-        let index = match &run.target {
-            RunTarget::Snapshot(name) => Some(self.by_snapshot.entry(name.clone())),
-            RunTarget::Image(reference) => {
-                Some(self.by_image.entry(image_key(reference).to_string()))
-            }
-            RunTarget::Unknown => None,
+        let Some(&at) = self.position.get(&key) else {
+            let at = self.runs.len();
+            self.index(at, &run.target);
+            self.runs.push(run);
+            self.position.insert(key, at);
+            return true;
         };
-        if let Some(entry) = index {
-            entry.or_default().push(key.clone());
+        let known = &self.runs[at];
+        if *known == run {
+            return false;
         }
-        self.runs.insert(key, run);
+        // A run's target comes from its files and does not change once known; a change means
+        // the first read was incomplete (running, no metadata yet), so re-index it.
+        if known.target != run.target {
+            let old = known.target.clone();
+            self.unindex(at, &old);
+            self.index(at, &run.target);
+        }
+        self.runs[at] = run;
         true
     }
 
-    fn unindex(&mut self, key: &RunKey) {
-        for index in [&mut self.by_snapshot, &mut self.by_image] {
-            for keys in index.values_mut() {
-                keys.retain(|k| k != key);
-            }
+    fn index_for(&mut self, target: &RunTarget) -> Option<&mut Vec<usize>> {
+        match target {
+            RunTarget::Snapshot(name) => Some(self.by_snapshot.entry(name.clone()).or_default()),
+            RunTarget::Image(reference) => Some(
+                self.by_image
+                    .entry(image_key(reference).to_string())
+                    .or_default(),
+            ),
+            RunTarget::Unknown => None,
+        }
+    }
+
+    fn index(&mut self, at: usize, target: &RunTarget) {
+        if let Some(positions) = self.index_for(target) {
+            positions.push(at);
+        }
+    }
+
+    fn unindex(&mut self, at: usize, target: &RunTarget) {
+        if let Some(positions) = self.index_for(target) {
+            positions.retain(|&p| p != at);
         }
     }
 
@@ -102,23 +119,22 @@ impl Tracker {
 
     /// The runs that tested a snapshot, by name or by image.
     pub fn runs_for(&self, snapshot: &Snapshot) -> Vec<&JobRun> {
-        let by_name = self.by_snapshot.get(&snapshot.name).into_iter().flatten();
-        let by_image = self
-            .by_image
-            .get(
-                snapshot
-                    .digest
-                    .as_deref()
-                    .unwrap_or(image_key(&snapshot.image)),
-            )
-            .into_iter()
-            .flatten();
-        let mut keys: Vec<&RunKey> = by_name.chain(by_image).collect();
-        keys.sort_unstable();
-        keys.dedup();
-        keys.into_iter()
-            .filter_map(|key| self.runs.get(key))
-            .collect()
+        let image = snapshot
+            .digest
+            .as_deref()
+            .unwrap_or(image_key(&snapshot.image));
+        let mut positions: Vec<usize> = [
+            self.by_snapshot.get(&snapshot.name),
+            self.by_image.get(image),
+        ]
+        .into_iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+        positions.sort_unstable();
+        positions.dedup();
+        positions.into_iter().map(|at| &self.runs[at]).collect()
     }
 
     /// The newest snapshot of the gate created after this one, if any.

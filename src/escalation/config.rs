@@ -7,7 +7,7 @@ use std::fmt;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use super::calendar::WorkingCalendar;
 use super::ladder::Ladder;
@@ -57,6 +57,8 @@ pub struct EscalationConfig {
     pub qa_contact_field: String,
     /// IANA name of the zone whose midnights and weekends count.
     pub time_zone: String,
+    /// Days that do not count, written as TOML dates (`2025-12-25`) or strings.
+    #[serde(deserialize_with = "holiday_dates")]
     pub holidays: Vec<Date>,
     pub qa_contact_after_hours: u32,
     pub team_lead_after_hours: u32,
@@ -317,6 +319,28 @@ impl EscalationConfig {
     }
 }
 
+/// TOML has a date type of its own, which `jiff` cannot read; strings are accepted too.
+fn holiday_dates<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<Date>, D::Error> {
+    use serde::de::Error;
+    Vec::<toml::Value>::deserialize(deserializer)?
+        .into_iter()
+        .map(|value| match value {
+            toml::Value::Datetime(toml::value::Datetime {
+                date: Some(date),
+                time: None,
+                offset: None,
+            }) => Date::new(date.year as i16, date.month as i8, date.day as i8)
+                .map_err(D::Error::custom),
+            toml::Value::String(text) => text
+                .parse::<Date>()
+                .map_err(|error| D::Error::custom(format!("holiday {text:?}: {error}"))),
+            other => Err(D::Error::custom(format!(
+                "holiday {other} is not a date such as 2025-12-25"
+            ))),
+        })
+        .collect()
+}
+
 /// A JQL string literal.
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
@@ -344,6 +368,19 @@ mod tests {
             "project = \"OCPBUGS\" AND status = \"ON_QA\" AND \"Target Version\" in (\"4.20.0\", \"4.19.z\") ORDER BY key ASC"
         );
         assert!(config.validate("escalation").is_empty());
+    }
+
+    #[test]
+    fn holidays_are_toml_dates_or_date_strings() {
+        let config: EscalationConfig =
+            toml::from_str("holidays = [2025-12-25, \"2026-01-01\"]").unwrap();
+        assert_eq!(
+            config.holidays,
+            [
+                jiff::civil::date(2025, 12, 25),
+                jiff::civil::date(2026, 1, 1)
+            ]
+        );
     }
 
     #[test]

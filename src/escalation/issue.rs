@@ -14,7 +14,6 @@ use crate::jira::{self, Deployment, History};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Person {
     pub id: String,
-    pub display_name: String,
     pub active: bool,
 }
 
@@ -25,7 +24,6 @@ impl Person {
             Deployment::Cloud => user.account_id.clone(),
         }?;
         Some(Person {
-            display_name: user.display_name.clone().unwrap_or_else(|| id.clone()),
             id,
             active: user.active,
         })

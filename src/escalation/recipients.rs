@@ -196,7 +196,6 @@ mod tests {
     fn person(id: &str) -> Option<Person> {
         Some(Person {
             id: id.into(),
-            display_name: id.into(),
             active: true,
         })
     }

@@ -3,10 +3,10 @@
 //! `evaluate` is the single source of truth: the engine acts on it, `explain` and `blocked-why`
 //! render it. It is pure: the same inputs always give the same verdict.
 
-use std::collections::HashMap;
 use std::fmt;
 
 use jiff::Timestamp;
+use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use super::cell::{CellState, CellVerdict, evaluate_cell};
@@ -154,7 +154,8 @@ pub fn evaluate(input: &GateInput<'_>) -> Verdict {
         .saturating_add(policy.result_timeout)
         .expect("a signed duration never fails to saturate");
 
-    let mut runs_by_job: HashMap<&str, Vec<&JobRun>> = HashMap::new();
+    // Job names are long and share a prefix; a fast non-cryptographic hash keeps grouping cheap.
+    let mut runs_by_job: FxHashMap<&str, Vec<&JobRun>> = FxHashMap::default();
     for run in runs {
         runs_by_job.entry(run.job.as_str()).or_default().push(run);
     }

@@ -51,12 +51,13 @@ fn wait_hint(retry_after: Option<Duration>) -> String {
 
 impl JiraError {
     /// Whether the error says Jira as a whole is unavailable to gatebot right now (down, refusing
-    /// the login, overloaded), as opposed to a problem with one request. A scan stops on these and
+    /// the login, overloaded), as opposed to a problem with one request: a 403 is usually one
+    /// issue's security level, a 404 an issue deleted meanwhile. A scan stops on outages and
     /// leaves the rest to the next scan.
     pub fn is_outage(&self) -> bool {
         !matches!(
             self,
-            JiraError::Rejected { .. } | JiraError::Unreadable { .. }
+            JiraError::Rejected { .. } | JiraError::Forbidden { .. } | JiraError::Unreadable { .. }
         )
     }
 
@@ -131,6 +132,11 @@ mod tests {
             message: "gone".into(),
         };
         assert!(!rejected.is_outage());
+        let forbidden = JiraError::Forbidden {
+            request: "POST x".into(),
+            message: "no permission to comment".into(),
+        };
+        assert!(!forbidden.is_outage());
         assert!(
             JiraError::Unauthorized {
                 request: "GET x".into()

@@ -67,3 +67,44 @@ impl JiraSettings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_uses_a_bearer_pat_and_cloud_needs_an_email() {
+        let server = JiraSettings::default();
+        assert!(matches!(
+            server.auth(Secret::new("t")),
+            Ok(JiraAuth::Bearer(_))
+        ));
+        let cloud = JiraSettings {
+            deployment: Deployment::Cloud,
+            ..JiraSettings::default()
+        };
+        let error = cloud.auth(Secret::new("t")).unwrap_err();
+        assert!(error.contains("set escalation.jira.email"), "{error}");
+        let cloud = JiraSettings {
+            email: Some("bot@example.com".into()),
+            ..cloud
+        };
+        assert!(matches!(
+            cloud.auth(Secret::new("t")),
+            Ok(JiraAuth::Basic { .. })
+        ));
+    }
+
+    #[test]
+    fn a_missing_token_variable_is_named_in_the_error() {
+        let settings = JiraSettings {
+            token_env: "GATEBOT_TEST_JIRA_TOKEN_THAT_IS_NEVER_SET".into(),
+            ..JiraSettings::default()
+        };
+        let error = settings.auth_from_env().unwrap_err();
+        assert!(
+            error.contains("GATEBOT_TEST_JIRA_TOKEN_THAT_IS_NEVER_SET"),
+            "{error}"
+        );
+    }
+}

@@ -13,8 +13,6 @@ use serde::{Deserialize, Deserializer};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SearchPage {
-    pub start_at: u64,
-    pub max_results: u64,
     pub total: u64,
     pub issues: Vec<Issue>,
 }
@@ -73,8 +71,6 @@ pub struct User {
     pub name: Option<String>,
     #[serde(default)]
     pub account_id: Option<String>,
-    #[serde(default)]
-    pub display_name: Option<String>,
     /// Jira omits it in some payloads; a user it does not call inactive is taken as active.
     #[serde(default = "active_unless_told")]
     pub active: bool,

@@ -150,11 +150,21 @@ pub fn parse_finished(bytes: &[u8], keys: MetadataKeys<'_>) -> Result<FinishedFa
     let file: FinishedFile = decode(bytes)?;
     let state = finished_state(file.passed, file.result.as_deref())?;
     let metadata = file.metadata.unwrap_or_default();
+    // ci-operator writes `$ARTIFACTS/metadata.json` itself and nests the keys a test step wrote
+    // under its own `metadata` key, so a key is looked up at the top level, then one level down.
+    let nested = metadata
+        .get("metadata")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let lookup = |key: &str| -> Result<Option<String>, String> {
+        Ok(metadata_text(&metadata, key)?.or(metadata_text(&nested, key)?))
+    };
     Ok(FinishedFacts {
         state,
         finished_at: file.timestamp.map(epoch_seconds).transpose()?,
-        snapshot: metadata_text(&metadata, keys.snapshot)?,
-        image: metadata_text(&metadata, keys.image)?,
+        snapshot: lookup(keys.snapshot)?,
+        image: lookup(keys.image)?,
     })
 }
 
@@ -431,5 +441,21 @@ mod tests {
         );
         let far = parse_started(br#"{"timestamp": 9223372036854775807}"#).unwrap_err();
         assert!(far.contains("not a time"), "{far}");
+    }
+
+    #[test]
+    fn keys_a_ci_operator_step_wrote_are_found_one_level_down() {
+        let keys = MetadataKeys {
+            snapshot: "gatebot-snapshot",
+            image: "hypershift-operator-image",
+        };
+        let nested = br#"{"passed":true,"result":"SUCCESS","metadata":{"work-namespace":"ci-op-x","metadata":{"gatebot-snapshot":"snap-1"}}}"#;
+        let facts = parse_finished(nested, keys).unwrap();
+        assert_eq!(facts.snapshot.as_deref(), Some("snap-1"));
+        let both = br#"{"passed":true,"metadata":{"gatebot-snapshot":"top","metadata":{"gatebot-snapshot":"nested"}}}"#;
+        assert_eq!(
+            parse_finished(both, keys).unwrap().snapshot.as_deref(),
+            Some("top")
+        );
     }
 }

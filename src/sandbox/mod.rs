@@ -5,8 +5,20 @@
 //! tests exercise gatebot's real adapters (kube, reqwest) end to end. `gatebot sandbox` runs the
 //! same emulators to let people try gatebot on a laptop.
 
+pub mod commands;
+mod console;
 pub mod gcs;
 pub mod jira;
 pub mod kube;
+mod player;
 pub mod prow_writer;
+pub mod run;
+pub mod scenario;
+pub mod script;
+mod session;
+mod terminal;
+#[cfg(test)]
+mod test_fixtures;
+mod timeline;
+mod view;
 pub mod world;

@@ -128,14 +128,10 @@ impl EmulatedIssue {
         });
     }
 
-    fn number(&self) -> (String, u64) {
-        let (project, number) = self.key.rsplit_once('-').unwrap_or((&self.key, "0"));
-        (project.to_string(), number.parse().unwrap_or(0))
-    }
-
     /// Issue keys sort by project, then numerically.
     pub fn order_key(&self) -> (String, u64) {
-        self.number()
+        let (project, number) = self.key.rsplit_once('-').unwrap_or((&self.key, "0"));
+        (project.to_string(), number.parse().unwrap_or(0))
     }
 
     pub fn matches(&self, query: &Query) -> bool {

@@ -1,0 +1,17 @@
+//! ON_QA escalation end to end: gatebot's real Jira client (reqwest) against the emulated Jira
+//! of `src/sandbox/jira`, with a real SQLite store and a manual clock.
+
+#[path = "escalation/support.rs"]
+mod support;
+
+#[path = "escalation/ladder.rs"]
+mod ladder;
+
+#[path = "escalation/fallbacks.rs"]
+mod fallbacks;
+
+#[path = "escalation/faults.rs"]
+mod faults;
+
+#[path = "escalation/secrets.rs"]
+mod secrets;

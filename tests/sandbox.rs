@@ -1,0 +1,359 @@
+//! `gatebot sandbox` as people run it: the real binary plays the built-in release day against
+//! its emulated Konflux and Prow, and the transcript must tell the story right — the morning
+//! build released exactly once, the afternoon build blocked, and `blocked-why` pointing at the
+//! failing job and its run. Bad scenarios and scripts are refused before anything starts, and
+//! Ctrl-C or the end of input leave cleanly.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+const MORNING: &str = "hypershift-operator-main-20260512-070000-000";
+const AFTERNOON: &str = "hypershift-operator-main-20260512-130000-000";
+const FAILING_JOB: &str = "periodic-ci-openshift-hypershift-release-4.20-periodics-e2e-aws-ovn";
+/// Fast enough for a test, slow enough that the engine's loops take part.
+const TEST_SPEED: &str = "20000";
+const LIMIT: Duration = Duration::from_secs(90);
+
+struct Finished {
+    status: ExitStatus,
+    stdout: String,
+    stderr: String,
+}
+
+fn sandbox() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_gatebot"));
+    command.arg("sandbox").env("NO_COLOR", "1");
+    command
+}
+
+/// Runs the command to its end, failing the test if it takes longer than `limit`.
+fn run(mut command: Command, limit: Duration) -> Finished {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the gatebot binary starts");
+    let stdout = read_all(child.stdout.take().unwrap());
+    let stderr = read_all(child.stderr.take().unwrap());
+    let status = wait(child, limit);
+    Finished {
+        status,
+        stdout: stdout.recv().unwrap(),
+        stderr: stderr.recv().unwrap(),
+    }
+}
+
+fn read_all(mut pipe: impl Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = pipe.read_to_string(&mut text);
+        let _ = sender.send(text);
+    });
+    receiver
+}
+
+/// Waits for the child to exit; kills it and fails the test after `limit`.
+fn wait(child: Child, limit: Duration) -> ExitStatus {
+    let pid = child.id();
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut child = child;
+        let _ = sender.send(child.wait());
+    });
+    match receiver.recv_timeout(limit) {
+        Ok(status) => status.expect("waiting for gatebot"),
+        Err(_) => {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+            panic!("gatebot sandbox did not exit within {limit:?}");
+        }
+    }
+}
+
+fn write_file(dir: &Path, name: &str, text: &str) -> std::path::PathBuf {
+    let path = dir.join(name);
+    std::fs::File::create(&path)
+        .and_then(|mut file| file.write_all(text.as_bytes()))
+        .expect("a temporary file");
+    path
+}
+
+/// The last status block printed for a snapshot in a transcript, without its frame.
+fn last_block(transcript: &str, snapshot: &str) -> Vec<String> {
+    let lines: Vec<&str> = transcript.lines().collect();
+    let start = lines
+        .iter()
+        .rposition(|line| *line == format!("│ {snapshot}"))
+        .unwrap_or_else(|| panic!("no status block of {snapshot} in:\n{transcript}"));
+    lines[start..]
+        .iter()
+        .take_while(|line| line.starts_with("│ "))
+        .map(|line| line["│ ".len()..].to_string())
+        .collect()
+}
+
+/// The answer printed after a command line of the transcript.
+fn answer_to<'t>(transcript: &'t str, command: &str) -> Vec<&'t str> {
+    let lines: Vec<&str> = transcript.lines().collect();
+    let asked = lines
+        .iter()
+        .position(|line| line.starts_with('+') && line.ends_with(&format!("  you      {command}")))
+        .unwrap_or_else(|| panic!("`{command}` was not run in:\n{transcript}"));
+    lines[asked + 1..]
+        .iter()
+        .take_while(|line| !line.starts_with('+') && !line.starts_with('┌'))
+        .copied()
+        .collect()
+}
+
+#[test]
+fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_file(
+        dir.path(),
+        "day.txt",
+        "@end blocked-why latest\n@end status\n",
+    );
+    let mut command = sandbox();
+    command
+        .arg("--script")
+        .arg(&script)
+        .args(["--speed", TEST_SPEED]);
+    let done = run(command, LIMIT);
+    let transcript = &done.stdout;
+    assert!(done.status.success(), "{}\n{transcript}", done.stderr);
+
+    // The morning build: every required cell passed, 4.22's failure allowed, the advisory
+    // 4.19 AKS upgrade failure marked, and the Release finished.
+    let release = format!("{MORNING}-");
+    let morning = last_block(transcript, MORNING);
+    let release_line = morning.last().unwrap().clone();
+    assert!(
+        release_line.starts_with(&format!("  Release {release}"))
+            && release_line.ends_with(" succeeded"),
+        "{morning:#?}"
+    );
+    assert_eq!(
+        morning,
+        [
+            MORNING.to_string(),
+            "  image sha256:7b729c4fee7e  revision 1515f66  created 07:00 UTC".into(),
+            "                      aws e2e  aws .0→latest  azure e2e  azure .0→latest".into(),
+            "  4.19                ✓        ✓              ✓          ✗*".into(),
+            "  4.20                ✓        ✓              ✓          ✓".into(),
+            "  4.21                ✓        ✓              ✓          ✓".into(),
+            "  4.22 (pre-release)  ⚠        –              ✓          –".into(),
+            "  PASSED — 12 of 13 required passed, 1 allowed failure".into(),
+            release_line.clone(),
+        ]
+    );
+    let release_name = release_line
+        .trim()
+        .trim_start_matches("Release ")
+        .trim_end_matches(" succeeded");
+
+    // Created by the engine exactly once, and Konflux's success recorded.
+    let created: Vec<&str> = transcript
+        .lines()
+        .filter(|line| line.contains(" created for snapshot "))
+        .collect();
+    assert_eq!(created.len(), 1, "{created:#?}");
+    assert!(
+        created[0].ends_with(&format!(
+            "gatebot  Release {release_name} created for snapshot {MORNING}"
+        )),
+        "{created:#?}"
+    );
+    assert!(
+        transcript.contains(&format!(
+            "gatebot  Konflux reports Release {release_name} succeeded"
+        )),
+        "{transcript}"
+    );
+
+    // The afternoon build is blocked by the failed 4.20 AWS e2e run.
+    let afternoon = last_block(transcript, AFTERNOON);
+    let verdict = afternoon
+        .iter()
+        .find(|line| line.starts_with("  BLOCKED — "))
+        .cloned();
+    assert!(verdict.is_some(), "{afternoon:#?}");
+    assert!(
+        afternoon
+            .iter()
+            .any(|line| line.starts_with("  4.20  ") && line.contains('✗')),
+        "{afternoon:#?}"
+    );
+    assert!(
+        !afternoon.iter().any(|line| line.contains("Release")),
+        "the blocked build has no Release: {afternoon:#?}"
+    );
+
+    // blocked-why names the failing job, its run link and what would unblock it.
+    let why = answer_to(transcript, "blocked-why latest");
+    assert!(
+        why[0].starts_with(&format!("{AFTERNOON}: BLOCKED — ")),
+        "{why:#?}"
+    );
+    assert!(
+        why.contains(&"✗ 4.20 aws baseline — failed on 4.20, which is GA"),
+        "{why:#?}"
+    );
+    assert!(
+        why.contains(&format!("    job      {FAILING_JOB}").as_str()),
+        "{why:#?}"
+    );
+    let link =
+        format!("https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{FAILING_JOB}/");
+    assert!(
+        why.iter()
+            .any(|line| line.starts_with("    run      build ") && line.contains(&link)),
+        "{why:#?}"
+    );
+    assert!(
+        why.iter()
+            .any(|line| line.starts_with("    unblock  a passing run")),
+        "{why:#?}"
+    );
+
+    // status lists both, newest first.
+    let status = answer_to(transcript, "status");
+    assert!(
+        status[0].starts_with(AFTERNOON) && status[2].starts_with(MORNING),
+        "{status:#?}"
+    );
+}
+
+#[test]
+fn a_scenario_with_mistakes_is_refused_before_anything_starts_naming_each_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(
+        dir.path(),
+        "broken.yaml",
+        r#"
+steps:
+  - at: "+0m"
+    snapshot: { name: nightly, build: 1 }
+  - at: "+1h"
+    run: { cell: "4.16 aws baseline", snapshot: nightly, result: success, duration: "1h" }
+  - at: "+30m"
+    say: "too early"
+"#,
+    );
+    let mut command = sandbox();
+    command.arg("--scenario").arg(&scenario);
+    let done = run(command, LIMIT);
+    assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
+    assert!(done.stdout.is_empty(), "nothing may start: {}", done.stdout);
+    assert!(
+        done.stderr.contains("step 2: the gate has no cell `4.16 aws baseline`; its versions are 4.19, 4.20, 4.21, 4.22"),
+        "{}",
+        done.stderr
+    );
+    assert!(
+        done.stderr
+            .contains("step 3: it is at +30m, before step 2 at +1h; steps must be in time order"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_script_with_an_unknown_command_is_refused_naming_the_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_file(dir.path(), "typo.txt", "status\n@+1h statsu\n");
+    let mut command = sandbox();
+    command.arg("--script").arg(&script);
+    let done = run(command, LIMIT);
+    assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
+    assert!(
+        done.stderr
+            .contains("line 2: `statsu` is not a command; the commands are status, blocked-why"),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn a_release_status_for_a_snapshot_that_never_passed_stops_the_play_naming_the_step() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = write_file(
+        dir.path(),
+        "premature.yaml",
+        r#"
+steps:
+  - at: 0
+    snapshot: { name: nightly, build: 1 }
+  - at: "+1h"
+    release-status: { snapshot: nightly, status: Succeeded }
+"#,
+    );
+    let script = write_file(dir.path(), "none.txt", "");
+    let mut command = sandbox();
+    command
+        .arg("--scenario")
+        .arg(&scenario)
+        .arg("--script")
+        .arg(&script)
+        .args(["--speed", TEST_SPEED]);
+    let done = run(command, LIMIT);
+    assert_eq!(done.status.code(), Some(1), "{}", done.stderr);
+    assert!(
+        done.stderr.contains(
+            "step 2: there is no Release of snapshot `nightly` to report on, because gatebot has not created one (its verdict is PENDING — 0 of 13 required passed, 13 waiting)"
+        ),
+        "{}",
+        done.stderr
+    );
+}
+
+#[test]
+fn the_end_of_input_leaves_at_once_with_exit_code_0() {
+    let done = run(sandbox(), LIMIT);
+    assert!(done.status.success(), "{}", done.stderr);
+    assert!(
+        done.stdout.starts_with("gatebot sandbox — Release day"),
+        "{}",
+        done.stdout
+    );
+}
+
+#[test]
+fn ctrl_c_leaves_cleanly_with_exit_code_0() {
+    let mut child = sandbox()
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the gatebot binary starts");
+    let stdin = child.stdin.take();
+    let stdout = child.stdout.take().unwrap();
+    let (first_status, shown) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stdout).lines();
+        let mut sent = false;
+        for line in lines.by_ref().map_while(Result::ok) {
+            if !sent && line.starts_with("┌─ status at") {
+                let _ = first_status.send(());
+                sent = true;
+            }
+        }
+    });
+    shown
+        .recv_timeout(LIMIT)
+        .expect("a first status block within the limit");
+    let interrupted = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(interrupted.success());
+    let status = wait(child, Duration::from_secs(10));
+    drop(stdin);
+    assert!(status.success(), "Ctrl-C must exit with 0, got {status:?}");
+}
