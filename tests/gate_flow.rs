@@ -50,6 +50,17 @@ async fn decision_of(running: &Running, snapshot: &str) -> Option<Decision> {
         .map(|(_, verdict)| verdict.decision)
 }
 
+/// The store's record of a snapshot's Release, if one was decided.
+async fn release_status(running: &Running, snapshot: &str) -> Option<ReleaseStatus> {
+    running
+        .engine
+        .store()
+        .release_for_snapshot("hypershift-operator", snapshot)
+        .await
+        .unwrap()
+        .map(|record| record.status)
+}
+
 async fn recorded_decision(running: &Running, snapshot: &str) -> Option<String> {
     running
         .engine
@@ -105,13 +116,7 @@ async fn all_required_cells_passing_creates_exactly_one_release_with_the_right_s
     let name = release["metadata"]["name"].as_str().unwrap().to_string();
     world.set_released(NS, &name, "Succeeded", "");
     wait_until("the success is recorded", LIMIT, || async {
-        let record = running
-            .engine
-            .store()
-            .release_for_snapshot("hypershift-operator", &snapshot)
-            .await
-            .unwrap();
-        record.is_some_and(|r| r.status == ReleaseStatus::Succeeded)
+        release_status(&running, &snapshot).await == Some(ReleaseStatus::Succeeded)
     })
     .await;
 }
@@ -191,13 +196,7 @@ async fn killed_between_deciding_and_creating_then_restarted_creates_exactly_one
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     report_all(&world, &snapshot, 4, &[]);
     wait_until("the release is decided", LIMIT, || async {
-        first
-            .engine
-            .store()
-            .release_for_snapshot("hypershift-operator", &snapshot)
-            .await
-            .unwrap()
-            .is_some()
+        release_status(&first, &snapshot).await.is_some()
     })
     .await;
     first.kill().await;
@@ -205,13 +204,7 @@ async fn killed_between_deciding_and_creating_then_restarted_creates_exactly_one
 
     let second = Running::start(&world).await;
     wait_until("the restarted bot confirms the Release", LIMIT, || async {
-        let record = second
-            .engine
-            .store()
-            .release_for_snapshot("hypershift-operator", &snapshot)
-            .await
-            .unwrap();
-        record.is_some_and(|r| r.status == ReleaseStatus::Progressing)
+        release_status(&second, &snapshot).await == Some(ReleaseStatus::Progressing)
     })
     .await;
     assert_eq!(released(&world).await.len(), 1);
@@ -228,13 +221,7 @@ async fn killed_after_deciding_before_any_create_then_restarted_creates_exactly_
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     report_all(&world, &snapshot, 5, &[]);
     wait_until("the release is decided", LIMIT, || async {
-        first
-            .engine
-            .store()
-            .release_for_snapshot("hypershift-operator", &snapshot)
-            .await
-            .unwrap()
-            .is_some()
+        release_status(&first, &snapshot).await.is_some()
     })
     .await;
     first.kill().await;

@@ -74,6 +74,14 @@ impl Drop for Bot {
     }
 }
 
+fn explain_with(config: &std::path::Path, snapshot: &str) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .args(["explain", snapshot, "--config"])
+        .arg(config)
+        .output()
+        .expect("the binary runs")
+}
+
 async fn status_of(url: &str) -> Option<u16> {
     reqwest::get(url).await.ok().map(|r| r.status().as_u16())
 }
@@ -156,11 +164,7 @@ async fn run_releases_serves_its_endpoints_stops_on_sigterm_and_explain_reads_th
     assert!(logs.contains("terminated"), "{logs}");
     assert_eq!(world.releases(NS).len(), 1);
 
-    let explained = Command::new(env!("CARGO_BIN_EXE_gatebot"))
-        .args(["explain", snapshot, "--config"])
-        .arg(&config_path)
-        .output()
-        .unwrap();
+    let explained = explain_with(&config_path, snapshot);
     let text = String::from_utf8_lossy(&explained.stdout);
     assert!(
         explained.status.success(),
@@ -177,11 +181,7 @@ async fn run_releases_serves_its_endpoints_stops_on_sigterm_and_explain_reads_th
         "{text}"
     );
 
-    let unknown = Command::new(env!("CARGO_BIN_EXE_gatebot"))
-        .args(["explain", "no-such-snapshot", "--config"])
-        .arg(&config_path)
-        .output()
-        .unwrap();
+    let unknown = explain_with(&config_path, "no-such-snapshot");
     assert!(!unknown.status.success());
     assert!(
         String::from_utf8_lossy(&unknown.stderr)
@@ -222,11 +222,7 @@ async fn a_bypassed_release_plan_is_in_the_explanation() {
     .await;
     bot.terminate();
     let _ = bot.child.wait();
-    let explained = Command::new(env!("CARGO_BIN_EXE_gatebot"))
-        .args(["explain", snapshot, "--config"])
-        .arg(&config_path)
-        .output()
-        .unwrap();
+    let explained = explain_with(&config_path, snapshot);
     let text = String::from_utf8_lossy(&explained.stdout);
     assert!(
         text.contains(

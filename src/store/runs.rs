@@ -30,52 +30,37 @@ impl Store {
         .fetch_optional(&mut *tx)
         .await?;
         let change = match existing {
-            None => {
-                sqlx::query(
-                    "INSERT INTO runs (job, build_id, state, started_at, finished_at, url, \
-                     target_kind, target_value, seen_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)",
-                )
-                .bind(&run.job)
-                .bind(&run.build_id)
-                .bind(run.state.as_str())
-                .bind(run.started_at.map(to_db))
-                .bind(run.finished_at.map(to_db))
-                .bind(&run.url)
-                .bind(kind)
-                .bind(value)
-                .bind(to_db(seen_at))
-                .execute(&mut *tx)
-                .await?;
-                RunChange::New
-            }
+            None => RunChange::New,
             Some(row) => {
                 let same = row.try_get::<String, _>("state")? == run.state.as_str()
                     && row.try_get::<Option<i64>, _>("finished_at")? == run.finished_at.map(to_db)
                     && row.try_get::<String, _>("target_kind")? == kind
                     && row.try_get::<Option<String>, _>("target_value")?.as_deref() == value;
                 if same {
-                    RunChange::Unchanged
-                } else {
-                    sqlx::query(
-                        "UPDATE runs SET state = $3, started_at = $4, finished_at = $5, url = $6, \
-                         target_kind = $7, target_value = $8, seen_at = $9 \
-                         WHERE job = $1 AND build_id = $2",
-                    )
-                    .bind(&run.job)
-                    .bind(&run.build_id)
-                    .bind(run.state.as_str())
-                    .bind(run.started_at.map(to_db))
-                    .bind(run.finished_at.map(to_db))
-                    .bind(&run.url)
-                    .bind(kind)
-                    .bind(value)
-                    .bind(to_db(seen_at))
-                    .execute(&mut *tx)
-                    .await?;
-                    RunChange::Updated
+                    return Ok(RunChange::Unchanged);
                 }
+                RunChange::Updated
             }
         };
+        sqlx::query(
+            "INSERT INTO runs (job, build_id, state, started_at, finished_at, url, target_kind, \
+             target_value, seen_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) \
+             ON CONFLICT (job, build_id) DO UPDATE SET state = excluded.state, \
+             started_at = excluded.started_at, finished_at = excluded.finished_at, \
+             url = excluded.url, target_kind = excluded.target_kind, \
+             target_value = excluded.target_value, seen_at = excluded.seen_at",
+        )
+        .bind(&run.job)
+        .bind(&run.build_id)
+        .bind(run.state.as_str())
+        .bind(run.started_at.map(to_db))
+        .bind(run.finished_at.map(to_db))
+        .bind(&run.url)
+        .bind(kind)
+        .bind(value)
+        .bind(to_db(seen_at))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(change)
     }
