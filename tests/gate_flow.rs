@@ -61,6 +61,20 @@ async fn release_status(running: &Running, snapshot: &str) -> Option<ReleaseStat
         .map(|record| record.status)
 }
 
+/// Waits until the engine has recorded a Release it did not create.
+async fn wait_for_unexpected_release(running: &Running) {
+    wait_until("the unexpected Release is recorded", LIMIT, || async {
+        !running
+            .engine
+            .store()
+            .unexpected_releases()
+            .await
+            .unwrap()
+            .is_empty()
+    })
+    .await;
+}
+
 async fn recorded_decision(running: &Running, snapshot: &str) -> Option<String> {
     running
         .engine
@@ -494,16 +508,7 @@ async fn a_release_gatebot_did_not_create_is_recorded_as_unexpected() {
             "spec": {"snapshot": snapshot_name(31), "releasePlan": "control-plane-operator-progressive"}
         }))
         .unwrap();
-    wait_until("the unexpected Release is recorded", LIMIT, || async {
-        !running
-            .engine
-            .store()
-            .unexpected_releases()
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    wait_for_unexpected_release(&running).await;
     let unexpected = running.engine.store().unexpected_releases().await.unwrap();
     assert_eq!(unexpected.len(), 1);
     assert_eq!(unexpected[0].name, "by-hand");
@@ -525,16 +530,7 @@ async fn a_snapshot_already_released_outside_gatebot_gets_no_second_release() {
             "spec": {"snapshot": snapshot, "releasePlan": "hypershift-operator-progressive"}
         }))
         .unwrap();
-    wait_until("the unexpected Release is recorded", LIMIT, || async {
-        !running
-            .engine
-            .store()
-            .unexpected_releases()
-            .await
-            .unwrap()
-            .is_empty()
-    })
-    .await;
+    wait_for_unexpected_release(&running).await;
     report_all(&world, &snapshot, 40, &[]);
     wait_until("the gate passes", LIMIT, || async {
         recorded_decision(&running, &snapshot).await.as_deref() == Some("passed")
