@@ -1,5 +1,6 @@
-//! `gatebot run`: assembles the real adapters from the configuration, then runs the engine and
-//! the HTTP endpoints until asked to stop.
+//! `gatebot run`: assembles the real adapters from the configuration, then runs the engine, the
+//! HTTP endpoints and, with an `[escalation]` section, the scheduled ON_QA escalation scans until
+//! asked to stop.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,9 +9,10 @@ use anyhow::Context as _;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
-use crate::clock::SystemClock;
+use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, KubernetesConfig};
 use crate::engine::{Engine, GateSpec, Pace};
+use crate::escalation::{EscalationConfig, EscalationSchedule};
 use crate::konflux::Konflux;
 use crate::metrics::Metrics;
 use crate::prow::{ProwClient, ProwSettings};
@@ -20,6 +22,12 @@ use crate::store::Store;
 pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
     let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
     let store = Store::open(&config.store.url).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+    let escalation = config
+        .escalation
+        .as_ref()
+        .map(|escalation| escalation_schedule(escalation, &store, &clock))
+        .transpose()?;
     let kube = kube_client(&config.kubernetes).await?;
     let http = reqwest::Client::builder()
         .user_agent(concat!("gatebot/", env!("CARGO_PKG_VERSION")))
@@ -31,7 +39,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         store,
         Konflux::new(kube),
         prow,
-        Arc::new(SystemClock),
+        clock,
         Pace::from_config(&config.prow),
     )
     .await?;
@@ -52,16 +60,49 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         },
     ));
     tracing::info!(gates = engine.gates().len(), "gatebot is running");
-    tokio::select! {
-        () = engine.run(shutdown) => {}
-        served = server => {
-            // The endpoints ended before any shutdown was asked for: the port is taken, say.
-            served.context("the HTTP endpoints stopped")?.context("cannot serve the HTTP endpoints")?;
+    let mut escalation_stopped = stopped.clone();
+    let escalations = async move {
+        if let Some(schedule) = escalation {
+            let shutdown = async move {
+                let _ = escalation_stopped.wait_for(|stop| *stop).await;
+            };
+            schedule.run_until(shutdown).await;
         }
-    }
-    let _ = stop.send(true);
+    };
+    let gates_and_endpoints = async move {
+        let outcome = tokio::select! {
+            () = engine.run(shutdown) => Ok(()),
+            // The endpoints ended before any shutdown was asked for: the port is taken, say.
+            served = server => served
+                .context("the HTTP endpoints stopped")
+                .and_then(|served| served.context("cannot serve the HTTP endpoints")),
+        };
+        let _ = stop.send(true);
+        outcome
+    };
+    let (outcome, ()) = tokio::join!(gates_and_endpoints, escalations);
+    outcome?;
     tracing::info!("gatebot stopped");
     Ok(())
+}
+
+/// The scheduled scans of the `[escalation]` section, logged in to Jira; a missing token stops
+/// gatebot at start rather than at the first scan, hours later.
+fn escalation_schedule(
+    escalation: &EscalationConfig,
+    store: &Store,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<EscalationSchedule> {
+    let jira = escalation
+        .jira_client()
+        .map_err(anyhow::Error::msg)
+        .context("cannot start the ON_QA escalation scans")?;
+    Ok(EscalationSchedule::new(
+        escalation.clone(),
+        jira,
+        store.clone(),
+        clock.clone(),
+    ))
 }
 
 /// A Kubernetes client: the configured API URL, else in-cluster credentials, else kubeconfig.

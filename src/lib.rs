@@ -6,7 +6,9 @@
 //! The flow is observe → store → evaluate (pure) → act; see `docs/gating.md`.
 
 pub mod app;
+pub mod chat;
 pub mod clock;
+pub mod commands;
 pub mod config;
 pub mod engine;
 pub mod escalation;

@@ -8,8 +8,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gatebot::clock::SystemClock;
 use gatebot::config::{Config, ConfigError};
 use gatebot::engine::GateSpec;
+use gatebot::escalation::{ScanOptions, render_report, scan};
 use gatebot::explain::explain_snapshot;
 use gatebot::logging::LogFormat;
 use gatebot::store::Store;
@@ -53,6 +55,23 @@ enum Command {
         #[arg(long, short)]
         config: PathBuf,
     },
+    /// Run one ON_QA escalation scan now and print what it did (see docs/escalation.md).
+    ///
+    /// Exits with 0 when the scan went through, 1 when it stopped early (Jira down, the token
+    /// refused) or could not use the store, and 2 when the configuration is invalid, has no
+    /// `[escalation]` section, or the Jira token's environment variable is not set.
+    Escalate {
+        /// The TOML configuration file (its `[escalation]` section and store are used).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Print the comments that would be posted; comment nothing and record nothing.
+        /// `dry_run = true` in `[escalation]` does the same.
+        #[arg(long)]
+        dry_run: bool,
+        /// Leave out issues that entered ON_QA before this day, in the section's time zone.
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        from_date: Option<jiff::civil::Date>,
+    },
     /// Watch a release day play out in the terminal, with emulated Konflux and Prow.
     ///
     /// Needs no cluster, CI or Slack: a real engine follows an emulated world on an accelerated
@@ -65,6 +84,11 @@ fn main() -> ExitCode {
         Command::CheckConfig { file } => check_config(&file),
         Command::Run { config, log_format } => run(&config, log_format),
         Command::Explain { snapshot, config } => explain(&snapshot, &config),
+        Command::Escalate {
+            config,
+            dry_run,
+            from_date,
+        } => escalate(&config, ScanOptions { dry_run, from_date }),
         Command::Sandbox(options) => gatebot::sandbox::run::run(options),
     }
 }
@@ -121,6 +145,48 @@ fn explain(snapshot: &str, file: &Path) -> ExitCode {
         }
         Err(error) => {
             eprintln!("cannot read the store: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn escalate(file: &Path, options: ScanOptions) -> ExitCode {
+    let Some(config) = valid_config(file) else {
+        return ExitCode::from(2);
+    };
+    let Some(escalation) = &config.escalation else {
+        eprintln!(
+            "{} has no [escalation] section, so there is nothing to scan; add one with \
+             `target_versions = [\"4.20.0\"]` (or a `jql`) and an `[escalation.jira]` table — \
+             docs/escalation.md describes every field and deploy/config/gatebot.toml has an example",
+            file.display()
+        );
+        return ExitCode::from(2);
+    };
+    let jira = match escalation.jira_client() {
+        Ok(jira) => jira,
+        Err(why) => {
+            eprintln!("{why}");
+            return ExitCode::from(2);
+        }
+    };
+    let scanned = runtime().block_on(async {
+        let store = Store::open(&config.store.url).await?;
+        scan(&jira, &store, &SystemClock, escalation, options).await
+    });
+    match scanned {
+        Ok(report) => {
+            print!("{}", render_report(&report, escalation));
+            match &report.stopped_because {
+                None => ExitCode::SUCCESS,
+                Some(reason) => {
+                    eprintln!("the escalation scan stopped early: {reason}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Err(error) => {
+            eprintln!("{error}");
             ExitCode::FAILURE
         }
     }

@@ -1,12 +1,19 @@
 //! The configuration file as its users meet it: the shipped example, defaults, every validation
 //! rule with the field path and message it reports, and `gatebot check-config` as a process.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
-use gatebot::config::{Config, ConfigError, Location, Problem, ReleaseMode};
+use gatebot::config::{
+    ChatConfig, Config, ConfigError, EmergencyConfig, Location, Problem, ReleaseMode, RolesConfig,
+    SlackConfig,
+};
+use gatebot::escalation::{DigestConfig, EscalationConfig, PersonConfig, TeamConfig};
 use gatebot::gate::{CellKey, Check, Maturity, OcpVersion, Platform};
+use gatebot::jira::{Deployment, JiraSettings};
 use jiff::SignedDuration;
+use jiff::civil::date;
 use proptest::prelude::*;
 
 /// A small valid file: one gate, two platforms, two versions, one check, no optional keys.
@@ -679,6 +686,415 @@ fn a_missing_required_key_names_the_key_and_what_to_add() {
     assert_eq!(problem.location, Some(Location { line: 2, column: 1 }));
 }
 
+// `[escalation]` and `[chat]`.
+
+/// An `[escalation]` section that loads, to which a test adds its own keys.
+const ESCALATION: &str = r#"[escalation]
+target_versions = ["4.20.0"]
+"#;
+
+/// A `[chat]` section with only the required channel.
+const CHAT: &str = "[chat]\nchannel = \"C0123456789\"\n";
+
+/// `sections` (written from line 1) followed by MINIMAL's gate.
+fn with_sections(sections: &str) -> String {
+    format!("{sections}\n{MINIMAL}")
+}
+
+/// Asserts one problem at `path` on `line` whose message contains `words`; returns it.
+fn assert_problem_on_line(text: &str, path: &str, line: usize, words: &str) -> Problem {
+    let found = problems(text);
+    assert_eq!(found.len(), 1, "expected one problem, got {found:#?}");
+    let problem = found[0].clone();
+    assert_eq!(problem.path, path, "{problem:#?}");
+    assert!(problem.message.contains(words), "{problem:#?}");
+    assert_eq!(problem.location.map(|l| l.line), Some(line), "{problem:#?}");
+    assert!(!problem.fix.is_empty(), "every problem says how to fix it");
+    problem
+}
+
+#[test]
+fn a_file_without_escalation_or_chat_has_neither() {
+    let config = Config::parse(MINIMAL, "minimal.toml").unwrap();
+    assert_eq!(config.escalation, None);
+    assert_eq!(config.chat, None);
+    let gate = &config.gates[0];
+    assert_eq!(gate.emergency_release_plan(), gate.release_plan());
+}
+
+#[test]
+fn the_example_file_escalates_and_chats() {
+    let config = Config::load(example_path()).unwrap();
+    let escalation = config.escalation.expect("the example escalates");
+    assert_eq!(escalation.target_versions, ["4.20.0", "4.19.z"]);
+    assert_eq!(escalation.jira.token_env, "JIRA_TOKEN");
+    assert!(escalation.teams.contains_key("hypershift"));
+    let chat = config.chat.expect("the example has a chat front");
+    assert_eq!(chat.slack.bot_token_env, "GATEBOT_SLACK_BOT_TOKEN");
+    assert_eq!(chat.roles.approvers, ["U045EF6GH"]);
+    assert_eq!(
+        config.gates[0].emergency_release_plan(),
+        "hypershift-operator-progressive"
+    );
+}
+
+#[test]
+fn an_escalation_section_reads_into_the_escalation_config() {
+    let text = with_sections(
+        r#"[escalation]
+schedule = "30 8 * * MON-FRI"
+target_versions = ["4.20.0", "4.19.z"]
+time_zone = "Europe/Prague"
+holidays = [2025-12-25, "2026-01-01"]
+qa_contact_after_hours = 16
+team_lead_after_hours = 40
+manager_after_hours = 64
+page_size = 25
+dry_run = true
+
+[escalation.jira]
+url = "https://jira.example"
+deployment = "cloud"
+token_env = "GATEBOT_JIRA_TOKEN"
+email = "gatebot@example.com"
+
+[escalation.teams.hypershift]
+components = ["HyperShift"]
+lead = "lead-id"
+
+[escalation.people.qa-person]
+manager = "qa-manager"
+
+[escalation.digest]
+channel = "C0123456789"
+thread_ts = "1736157600.000100"
+"#,
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let expected = EscalationConfig {
+        schedule: "30 8 * * MON-FRI".into(),
+        target_versions: vec!["4.20.0".into(), "4.19.z".into()],
+        time_zone: "Europe/Prague".into(),
+        holidays: vec![date(2025, 12, 25), date(2026, 1, 1)],
+        qa_contact_after_hours: 16,
+        team_lead_after_hours: 40,
+        manager_after_hours: 64,
+        page_size: 25,
+        dry_run: true,
+        jira: JiraSettings {
+            url: "https://jira.example".into(),
+            deployment: Deployment::Cloud,
+            token_env: "GATEBOT_JIRA_TOKEN".into(),
+            email: Some("gatebot@example.com".into()),
+        },
+        teams: BTreeMap::from([(
+            "hypershift".to_string(),
+            TeamConfig {
+                components: vec!["HyperShift".into()],
+                lead: Some("lead-id".into()),
+                manager: None,
+            },
+        )]),
+        people: BTreeMap::from([(
+            "qa-person".to_string(),
+            PersonConfig {
+                lead: None,
+                manager: Some("qa-manager".into()),
+            },
+        )]),
+        digest: Some(DigestConfig {
+            channel: "C0123456789".into(),
+            thread_ts: Some("1736157600.000100".into()),
+        }),
+        ..EscalationConfig::default()
+    };
+    assert_eq!(config.escalation, Some(expected));
+
+    let defaults = Config::parse(&with_sections(ESCALATION), "test.toml").unwrap();
+    assert_eq!(
+        defaults.escalation,
+        Some(EscalationConfig {
+            target_versions: vec!["4.20.0".into()],
+            ..EscalationConfig::default()
+        })
+    );
+}
+
+#[test]
+fn a_chat_section_reads_into_the_chat_config() {
+    let text = with_sections(
+        r#"[chat]
+channel = "C0123456789"
+slash_command = "/release-gate"
+
+[chat.slack]
+app_token_env = "APP_TOKEN"
+bot_token_env = "BOT_TOKEN"
+api_url = "http://127.0.0.1:9999/api"
+
+[chat.roles]
+releasers = ["U012AB3CD", "S0123ABCD"]
+approvers = ["U045EF6GH", "W0123ABCD"]
+admins = ["U078IJ9KL"]
+
+[chat.emergency]
+approvals_needed = 2
+request_ttl = "1h 30m"
+annotation_prefix = "emergency.release.example.com"
+"#,
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let ids = |ids: &[&str]| ids.iter().map(|id| id.to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        config.chat,
+        Some(ChatConfig {
+            channel: "C0123456789".into(),
+            slash_command: "/release-gate".into(),
+            slack: SlackConfig {
+                app_token_env: "APP_TOKEN".into(),
+                bot_token_env: "BOT_TOKEN".into(),
+                api_url: "http://127.0.0.1:9999/api".parse().unwrap(),
+            },
+            roles: RolesConfig {
+                releasers: ids(&["U012AB3CD", "S0123ABCD"]),
+                approvers: ids(&["U045EF6GH", "W0123ABCD"]),
+                admins: ids(&["U078IJ9KL"]),
+            },
+            emergency: EmergencyConfig {
+                approvals_needed: 2,
+                request_ttl: SignedDuration::from_mins(90),
+                annotation_prefix: "emergency.release.example.com".into(),
+            },
+        })
+    );
+
+    let defaults = Config::parse(&with_sections(CHAT), "test.toml").unwrap();
+    assert_eq!(
+        defaults.chat,
+        Some(ChatConfig {
+            channel: "C0123456789".into(),
+            slash_command: "/gate".into(),
+            slack: SlackConfig {
+                app_token_env: "GATEBOT_SLACK_APP_TOKEN".into(),
+                bot_token_env: "GATEBOT_SLACK_BOT_TOKEN".into(),
+                api_url: "https://slack.com/api".parse().unwrap(),
+            },
+            roles: RolesConfig::default(),
+            emergency: EmergencyConfig {
+                approvals_needed: 1,
+                request_ttl: SignedDuration::from_hours(2),
+                annotation_prefix: "release.hypershift.io".into(),
+            },
+        })
+    );
+}
+
+#[test]
+fn escalation_mistakes_name_their_field_and_fix() {
+    let escalation = |extra: &str| with_sections(&format!("{ESCALATION}{extra}"));
+    let unknown = assert_single_problem(
+        &escalation("qa_contact_feild = \"customfield_1\"\n"),
+        "escalation.qa_contact_feild",
+        "unknown key `qa_contact_feild`",
+    );
+    assert_eq!(unknown.fix, "did you mean `qa_contact_field`?");
+    assert_eq!(unknown.location, Some(Location { line: 3, column: 1 }));
+    let nested = assert_single_problem(
+        &escalation("[escalation.jira]\ntoken = \"JIRA_TOKEN\"\n"),
+        "escalation.jira.token",
+        "unknown key `token`",
+    );
+    assert_eq!(nested.fix, "did you mean `token_env`?");
+    assert_eq!(nested.location.map(|l| l.line), Some(4));
+
+    let cron = assert_problem_on_line(
+        &escalation("schedule = \"every two hours\"\n"),
+        "escalation.schedule",
+        3,
+        "\"every two hours\" is not a cron expression",
+    );
+    assert!(cron.fix.contains("0 */2 * * MON-FRI"), "{cron:#?}");
+    let zone = assert_problem_on_line(
+        &escalation("time_zone = \"Mars/Olympus\"\n"),
+        "escalation.time_zone",
+        3,
+        "\"Mars/Olympus\" is not a known time zone",
+    );
+    assert!(zone.fix.contains("IANA"), "{zone:#?}");
+    assert_single_problem(
+        &escalation("page_size = \"50\"\n"),
+        "escalation.page_size",
+        "must be a whole number from 0 to 4294967295, but is a string",
+    );
+    let deployment = assert_single_problem(
+        &escalation("[escalation.jira]\ndeployment = \"clod\"\nemail = \"bot@example.com\"\n"),
+        "escalation.jira.deployment",
+        "`clod` is not one of `server`, `cloud`",
+    );
+    assert_eq!(deployment.fix, "did you mean `cloud`?");
+    assert_single_problem(
+        &with_sections("[escalation]\nproject = \"OCPBUGS\"\n"),
+        "escalation.target_versions",
+        "no target versions are listed, so every issue in the project's ON_QA would be escalated",
+    );
+    assert_single_problem(
+        &escalation("[escalation.teams.hcp]\nlead = \"jdoe\"\n"),
+        "escalation.teams.hcp.components",
+        "is missing",
+    );
+    assert_single_problem(
+        &escalation("[escalation.digest]\nchannel = \"#hyperfleet-releases\"\n"),
+        "escalation.digest.channel",
+        "`#hyperfleet-releases` is not a Slack channel id (that is the channel's name)",
+    );
+    assert_single_problem(
+        &with_sections("escalation = \"on\"\n"),
+        "escalation",
+        "must be a table, but is a string",
+    );
+}
+
+#[test]
+fn every_escalation_problem_is_reported_even_when_part_of_the_section_is_refused() {
+    let text = with_sections(
+        r#"[escalation]
+schedule = "every two hours"
+target_versions = ["4.20.0"]
+page_size = "fifty"
+qa_contact_after_hours = 30
+team_lead_after_hours = 20
+
+[escalation.jira]
+deployment = "clod"
+token_env = "JIRA_TOKEN"
+"#,
+    );
+    let found: Vec<String> = problems(&text).into_iter().map(|p| p.path).collect();
+    assert_eq!(
+        found,
+        [
+            "escalation.schedule",
+            "escalation.page_size",
+            "escalation.team_lead_after_hours",
+            "escalation.jira.deployment",
+        ]
+    );
+}
+
+#[test]
+fn chat_mistakes_name_their_field_and_fix() {
+    let chat = |extra: &str| with_sections(&format!("{CHAT}{extra}"));
+    let unknown = assert_single_problem(
+        &chat("[chat.roles]\nreleaser = [\"U012AB3CD\"]\n"),
+        "chat.roles.releaser",
+        "unknown key `releaser`",
+    );
+    assert_eq!(unknown.fix, "did you mean `releasers`?");
+    assert_eq!(unknown.location, Some(Location { line: 4, column: 1 }));
+    let channel = assert_problem_on_line(
+        &with_sections("[chat]\nchannel = \"#hyperfleet-releases\"\n"),
+        "chat.channel",
+        2,
+        "`#hyperfleet-releases` is not a Slack channel id",
+    );
+    assert!(channel.fix.contains("C0123456789"), "{channel:#?}");
+    let role = assert_single_problem(
+        &chat("[chat.roles]\napprovers = [\"U045EF6GH\", \"@jdoe\"]\n"),
+        "chat.roles.approvers[1]",
+        "`@jdoe` is not a Slack member or user-group id",
+    );
+    assert!(role.fix.contains("U012AB3CD"), "{role:#?}");
+    assert_single_problem(
+        &chat("[chat.roles]\nadmins = [\"U078IJ9KL\", \"U078IJ9KL\"]\n"),
+        "chat.roles.admins[1]",
+        "lists `U078IJ9KL` a second time",
+    );
+    assert_single_problem(
+        &chat("[chat.emergency]\napprovals_needed = 0\n"),
+        "chat.emergency.approvals_needed",
+        "is 0, but must be at least 1",
+    );
+    assert_single_problem(
+        &chat("[chat.emergency]\nrequest_ttl = \"soon\"\n"),
+        "chat.emergency.request_ttl",
+        "`soon` is not a duration",
+    );
+    assert_single_problem(
+        &chat("[chat.emergency]\nrequest_ttl = \"0s\"\n"),
+        "chat.emergency.request_ttl",
+        "`0s` is not longer than zero",
+    );
+    assert_problem_on_line(
+        &chat("[chat.emergency]\nannotation_prefix = \"Release..io\"\n"),
+        "chat.emergency.annotation_prefix",
+        4,
+        "`Release..io`",
+    );
+    assert_single_problem(
+        &chat("slash_command = \"gate\"\n"),
+        "chat.slash_command",
+        "`gate` does not start with `/`",
+    );
+    assert_single_problem(
+        &chat("[chat.slack]\napi_url = \"slack.com/api\"\n"),
+        "chat.slack.api_url",
+        "`slack.com/api` is not a URL: relative URL without a base",
+    );
+    let missing = assert_single_problem(
+        &with_sections("[chat]\nslash_command = \"/gate\"\n"),
+        "chat.channel",
+        "is missing",
+    );
+    assert_eq!(missing.fix, "add `channel = \"C0123456789\"` to chat");
+}
+
+#[test]
+fn tokens_written_into_the_file_are_refused_without_repeating_them() {
+    let slack_token = "xoxb-1111-2222-abcdefABCDEF";
+    let problem = assert_single_problem(
+        &with_sections(&format!(
+            "{CHAT}[chat.slack]\nbot_token_env = \"{slack_token}\"\n"
+        )),
+        "chat.slack.bot_token_env",
+        "is not the name of an environment variable",
+    );
+    assert!(!problem.to_string().contains(slack_token), "{problem}");
+    assert!(problem.fix.contains("revoke"), "{problem}");
+
+    let problem = assert_single_problem(
+        &with_sections(&format!(
+            "{ESCALATION}[escalation.jira]\nurl = \"https://bot:s3cret@jira.example\"\n"
+        )),
+        "escalation.jira.url",
+        "carries credentials",
+    );
+    assert!(!problem.to_string().contains("s3cret"), "{problem}");
+}
+
+#[test]
+fn the_emergency_release_plan_is_a_release_plan_name() {
+    let with_plan = |plan: &str| {
+        minimal_with(&[(
+            "platforms = [",
+            &format!("emergency_release_plan = \"{plan}\"\nplatforms = ["),
+        )])
+    };
+    let config = Config::parse(&with_plan("hypershift-operator-emergency"), "test.toml").unwrap();
+    assert_eq!(
+        config.gates[0].emergency_release_plan(),
+        "hypershift-operator-emergency"
+    );
+    assert_eq!(
+        config.gates[0].release_plan(),
+        "hypershift-operator-progressive"
+    );
+    assert_single_problem(
+        &with_plan("Emergency"),
+        "gates[0].emergency_release_plan",
+        "`Emergency` contains `E`, which is not allowed",
+    );
+}
+
 // Reporting.
 
 #[test]
@@ -741,7 +1157,7 @@ fn unknown_keys_are_errors_with_the_closest_valid_key() {
     );
     assert_eq!(
         far.fix,
-        "remove it; the keys allowed here are store, kubernetes, prow, server, gates"
+        "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, gates"
     );
 }
 

@@ -15,7 +15,7 @@ use toml::de::{DeTable, DeValue};
 
 use super::field_path::FieldPath;
 use super::problems::{Invalid, Location, Problem};
-use super::suggest::closest;
+use super::suggest::unknown_key;
 
 /// Collects the problems of one document; every table and value of it reports here.
 pub struct Report<'a> {
@@ -76,6 +76,17 @@ impl<'a> Value<'a> {
     pub fn problem(&self, problem: Invalid) {
         self.report
             .add(&self.path, Some(self.value.span()), problem);
+    }
+
+    /// Records a problem with a part of this value that the caller located itself, as readers
+    /// that hand a whole section to serde do.
+    pub fn problem_at(&self, path: &FieldPath, span: Option<Range<usize>>, problem: Invalid) {
+        self.report.add(path, span, problem);
+    }
+
+    /// The parsed TOML of the value, for readers that hand a whole section to serde.
+    pub fn toml(&self) -> &'a Spanned<DeValue<'a>> {
+        self.value
     }
 
     /// Records `result`'s problem, if any, and passes its value on.
@@ -358,17 +369,10 @@ impl<'a> Table<'a> {
             if self.asked.iter().any(|asked| asked == name) {
                 continue;
             }
-            let fix = match closest(name, &self.asked) {
-                Some(suggestion) => format!("did you mean `{suggestion}`?"),
-                None => format!(
-                    "remove it; the keys allowed here are {}",
-                    self.asked.join(", ")
-                ),
-            };
             self.report.add(
                 &self.path.key(name),
                 Some(key.span()),
-                Invalid::new(format!("unknown key `{name}`"), fix),
+                unknown_key(name, &self.asked),
             );
         }
     }

@@ -26,6 +26,11 @@ impl FieldPath {
         FieldPath(segments)
     }
 
+    /// Whether this path is `outer` or goes on from it.
+    pub fn is_within(&self, outer: &FieldPath) -> bool {
+        self.0.starts_with(&outer.0)
+    }
+
     /// The TOML table header that leads here, without indices: `gates.versions`.
     pub fn header(&self) -> String {
         let keys: Vec<String> = self

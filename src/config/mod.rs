@@ -5,18 +5,22 @@
 //! `ConfigError` listing every problem with its field path and a fix. Unknown keys are problems
 //! too, so a misspelt setting can never silently fall back to its default.
 //!
-//! Each section of the file has its own module; a new section (Slack, roles, Jira escalation) is
-//! a new optional field here, a module with its struct and reader, and one line in
-//! [`Config::parse`]. The reference for every field is `docs/configuration.md`.
+//! Each section of the file has its own module; a new section is a new field here, a module with
+//! its struct and reader, and one line in [`Config::parse`]. The reference for every field is
+//! `docs/configuration.md`.
 
+mod chat;
 mod document;
 mod duration;
+mod environment;
+mod escalation;
 mod field_path;
 mod gate;
 mod kubernetes;
 mod names;
 mod problems;
 mod prow;
+mod serde_section;
 mod server;
 mod store;
 mod suggest;
@@ -27,12 +31,15 @@ use std::path::Path;
 
 use toml::de::DeTable;
 
+pub use chat::{ChatConfig, EmergencyConfig, RolesConfig, SlackConfig};
 pub use gate::{GateConfig, ReleaseMode};
 pub use kubernetes::KubernetesConfig;
 pub use problems::{ConfigError, Location, Problem};
 pub use prow::ProwConfig;
 pub use server::ServerConfig;
 pub use store::StoreConfig;
+
+use crate::escalation::EscalationConfig;
 
 use document::{Report, Table};
 use field_path::FieldPath;
@@ -45,6 +52,10 @@ pub struct Config {
     pub kubernetes: KubernetesConfig,
     pub prow: ProwConfig,
     pub server: ServerConfig,
+    /// The ON_QA escalation; `None` when the file has no `[escalation]` section.
+    pub escalation: Option<EscalationConfig>,
+    /// The Slack front; `None` when the file has no `[chat]` section.
+    pub chat: Option<ChatConfig>,
     /// At least one gate; names are unique.
     pub gates: Vec<GateConfig>,
 }
@@ -100,6 +111,8 @@ fn read(mut root: Table<'_>) -> Option<Config> {
     let kubernetes = KubernetesConfig::read(root.section("kubernetes"));
     let prow = ProwConfig::read(root.section("prow"));
     let server = ServerConfig::read(root.section("server"));
+    let escalation = escalation::read_escalation(&mut root);
+    let chat = root.optional_with("chat", |value| value.table().and_then(ChatConfig::read));
     let gates = gate::read_gates(&mut root);
     root.finish();
     Some(Config {
@@ -107,6 +120,8 @@ fn read(mut root: Table<'_>) -> Option<Config> {
         kubernetes: kubernetes?,
         prow: prow?,
         server: server?,
+        escalation: escalation?,
+        chat: chat?,
         gates: gates?,
     })
 }

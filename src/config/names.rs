@@ -32,6 +32,30 @@ pub fn release_plan(text: &str) -> Result<String, Invalid> {
     })
 }
 
+/// An RFC 1123 subdomain, as in the prefix of an annotation or label key: at most 253 characters,
+/// dot-separated parts of lowercase letters, digits and `-`, each starting and ending with a
+/// letter or digit.
+pub fn dns_subdomain(text: &str) -> Result<String, Invalid> {
+    let refuse = |reason: String| {
+        Invalid::new(
+            about(text, reason),
+            "use a lowercase DNS name such as `release.hypershift.io`: parts of letters, digits \
+             and `-` joined by dots, at most 253 characters",
+        )
+    };
+    check_name(text, SUBDOMAIN_MAX, is_subdomain_character).map_err(refuse)?;
+    for part in text.split('.') {
+        check_name(part, LABEL_MAX, |c| c != '.').map_err(|reason| {
+            refuse(if part.is_empty() {
+                "has an empty part between dots".to_string()
+            } else {
+                format!("has a part `{part}` that {reason}")
+            })
+        })?;
+    }
+    Ok(text.to_string())
+}
+
 /// A label key: an optional DNS-subdomain prefix and `/`, then a name of at most 63 letters,
 /// digits, `-`, `_` and `.`, starting and ending with a letter or digit.
 pub fn label_key(text: &str) -> Result<String, Invalid> {
@@ -138,6 +162,16 @@ mod tests {
     fn release_plans_may_contain_dots_but_stay_within_63() {
         assert!(release_plan("hypershift-operator.progressive").is_ok());
         assert!(release_plan(&"p".repeat(64)).is_err());
+    }
+
+    #[test]
+    fn subdomains_are_dot_separated_labels() {
+        assert!(dns_subdomain("release.hypershift.io").is_ok());
+        assert!(dns_subdomain("gatebot").is_ok());
+        assert!(dns_subdomain("release..io").is_err());
+        assert!(dns_subdomain("release.-x.io").is_err());
+        assert!(dns_subdomain("Release.io").is_err());
+        assert!(dns_subdomain(&format!("{}.io", "a".repeat(64))).is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ use reqwest::Url;
 
 use super::document::Table;
 use super::duration;
+use super::environment;
 use super::problems::Invalid;
 use super::url::http_url;
 
@@ -64,7 +65,9 @@ impl ProwConfig {
             DEFAULT_IMAGE_METADATA_KEY,
             metadata_key,
         );
-        let image_env = table.parse_or("image_env", DEFAULT_IMAGE_ENV, environment_variable);
+        let image_env = table.parse_or("image_env", DEFAULT_IMAGE_ENV, |text| {
+            environment::variable_name(text, DEFAULT_IMAGE_ENV)
+        });
         let backfill_builds = table
             .optional("backfill_builds")
             .map_or(Some(DEFAULT_BACKFILL_BUILDS), |value| value.count(1));
@@ -105,23 +108,5 @@ fn metadata_key(text: &str) -> Result<String, Invalid> {
         ))
     } else {
         Ok(text.to_string())
-    }
-}
-
-/// A shell-style environment variable name, as Prow passes it to the test pod.
-fn environment_variable(text: &str) -> Result<String, Invalid> {
-    let mut characters = text.chars();
-    let starts_well = characters
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
-    if starts_well && characters.all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        Ok(text.to_string())
-    } else {
-        Err(Invalid::new(
-            format!("`{text}` is not an environment variable name"),
-            format!(
-                "use letters, digits and `_`, not starting with a digit, such as `{DEFAULT_IMAGE_ENV}`"
-            ),
-        ))
     }
 }

@@ -3,6 +3,22 @@
 //! A misspelt key is the most common configuration mistake and, because unknown keys are errors,
 //! the cheapest one to explain: name the valid key that is closest in spelling.
 
+use super::problems::Invalid;
+
+/// The problem with a key no reader knows: the closest of `allowed` as a suggestion, or the whole
+/// list when nothing is close.
+pub fn unknown_key(name: &str, allowed: &[String]) -> Invalid {
+    let fix = match closest(name, allowed) {
+        Some(suggestion) => format!("did you mean `{suggestion}`?"),
+        None if allowed.is_empty() => "remove it; no keys are allowed here".to_string(),
+        None => format!(
+            "remove it; the keys allowed here are {}",
+            allowed.join(", ")
+        ),
+    };
+    Invalid::new(format!("unknown key `{name}`"), fix)
+}
+
 /// The candidate closest to `typed`, if any is close enough to be a plausible misspelling.
 pub fn closest<'c>(typed: &str, candidates: &'c [String]) -> Option<&'c str> {
     let allowed = (typed.chars().count() / 3).max(2);

@@ -17,7 +17,7 @@ mod reconcile;
 mod spec;
 mod tracker;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
 
@@ -31,7 +31,7 @@ use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
 
 pub use events::GateEvent;
-pub use reconcile::{evaluate_one, evaluate_tracked};
+pub use reconcile::{Assessed, assess_tracked, evaluate_one};
 pub use spec::{GateSpec, Pace, ReleaseMode};
 pub use tracker::Tracker;
 
@@ -52,7 +52,11 @@ struct Inner {
     clock: Arc<dyn Clock>,
     pace: Pace,
     tracker: Mutex<Tracker>,
-    recorded: Mutex<HashMap<(String, String), Recorded>>,
+    /// Per gate, per snapshot.
+    recorded: Mutex<HashMap<String, HashMap<String, Recorded>>>,
+    /// Passed snapshots whose Release decision this process has already made (per gate), so the
+    /// every-pass evaluation does not ask the store again.
+    release_settled: Mutex<HashMap<String, HashSet<String>>>,
     /// Where this engine's Prow polls stand, per job; seeded from the store at start-up.
     cursors: Mutex<HashMap<String, JobCursor>>,
     /// Set when something changed that may change a verdict.
@@ -91,14 +95,17 @@ impl Engine {
         let mut recorded = HashMap::new();
         for gate in &gates {
             for (snapshot, verdict) in store.latest_verdicts(&gate.name).await? {
-                recorded.insert(
-                    (gate.name.clone(), snapshot),
-                    Recorded {
-                        decision: verdict.decision,
-                        summary: verdict.summary,
-                        cells: Vec::new(),
-                    },
-                );
+                recorded
+                    .entry(gate.name.clone())
+                    .or_insert_with(HashMap::new)
+                    .insert(
+                        snapshot,
+                        Recorded {
+                            decision: verdict.decision,
+                            summary: verdict.summary,
+                            cells: Vec::new(),
+                        },
+                    );
             }
         }
         let mut cursors = HashMap::new();
@@ -126,6 +133,7 @@ impl Engine {
                 pace,
                 tracker: Mutex::new(tracker),
                 recorded: Mutex::new(recorded),
+                release_settled: Mutex::default(),
                 cursors: Mutex::new(cursors),
                 dirty: Notify::new(),
                 events,

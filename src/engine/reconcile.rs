@@ -1,22 +1,27 @@
-//! Evaluation: every tracked snapshot of every gate is evaluated against the current facts; what
+//! Evaluation: every tracked snapshot of every gate is assessed against the current facts; what
 //! changed is recorded and announced, and a passed snapshot of an automatic gate gets its Release
 //! decided.
+//!
+//! Most passes change nothing, so each pass computes only the cheap [`Assessment`] of every
+//! snapshot and builds a full verdict only where a cell newly blocks the gate.
 
 use jiff::Timestamp;
 
 use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseMode, Tracker};
-use crate::gate::{Decision, GateInput, Snapshot, Verdict, evaluate};
+use crate::gate::{
+    Assessment, Decision, Evaluator, GateInput, Snapshot, Subject, Tally, Verdict, evaluate,
+};
 use crate::konflux::release_name;
 use crate::store::{AuditEntry, ReleaseKind, ReleaseRecord, ReleaseStatus, StoreError};
 
-/// Evaluates one snapshot with what the tracker knows.
+/// Evaluates one snapshot with what the tracker knows, with every cell's reason.
 pub fn evaluate_one(
     gate: &GateSpec,
     tracker: &Tracker,
     snapshot: &Snapshot,
     now: Timestamp,
 ) -> Verdict {
-    let runs = tracker.runs_for(snapshot);
+    let runs: Vec<_> = tracker.runs_for(snapshot).collect();
     evaluate(&GateInput {
         policy: &gate.policy,
         catalog: &gate.catalog,
@@ -27,23 +32,33 @@ pub fn evaluate_one(
     })
 }
 
-/// Evaluates every snapshot the tracker holds, for every gate; each verdict comes with the
-/// index of its gate.
-pub fn evaluate_tracked(
-    gates: &[GateSpec],
-    tracker: &Tracker,
-    now: Timestamp,
-) -> Vec<(usize, Verdict)> {
-    gates
-        .iter()
-        .enumerate()
-        .flat_map(|(index, gate)| {
-            tracker
-                .snapshots(&gate.name)
-                .iter()
-                .map(move |snapshot| (index, evaluate_one(gate, tracker, snapshot, now)))
-        })
-        .collect()
+/// One tracked snapshot's assessment, with the index of its gate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assessed {
+    pub gate: usize,
+    pub snapshot: String,
+    pub assessment: Assessment,
+}
+
+/// Assesses every snapshot the tracker holds, for every gate.
+pub fn assess_tracked(gates: &[GateSpec], tracker: &Tracker, now: Timestamp) -> Vec<Assessed> {
+    let mut assessed = Vec::new();
+    for (index, gate) in gates.iter().enumerate() {
+        let evaluator = Evaluator::new(&gate.policy, &gate.catalog);
+        for snapshot in tracker.snapshots(&gate.name) {
+            let subject = Subject {
+                snapshot,
+                newer_snapshot: tracker.newer_snapshot(snapshot).map(|s| s.name.as_str()),
+                now,
+            };
+            assessed.push(Assessed {
+                gate: index,
+                snapshot: snapshot.name.clone(),
+                assessment: evaluator.assess(subject, tracker.runs_for(snapshot)),
+            });
+        }
+    }
+    assessed
 }
 
 /// Re-evaluates whenever something changed, and periodically so deadlines are noticed.
@@ -60,102 +75,154 @@ pub(super) async fn reconcile_loop(engine: Engine) {
 }
 
 impl Engine {
-    /// Evaluates every tracked snapshot of every gate, records what changed, decides the
+    /// Assesses every tracked snapshot of every gate, records what changed, decides the
     /// releases that are due, and creates them.
     pub async fn reconcile_once(&self) -> Result<(), StoreError> {
         let now = self.inner.clock.now();
-        let verdicts = self.evaluate_all(now);
-        for (gate_index, verdict) in &verdicts {
-            let gate = &self.inner.gates[*gate_index];
-            self.record_verdict(gate, verdict, now).await?;
-            if verdict.decision == Decision::Passed && gate.release_mode == ReleaseMode::Automatic {
-                self.decide_gated_release(gate, verdict, now).await?;
+        let assessed = {
+            let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+            assess_tracked(&self.inner.gates, &tracker, now)
+        };
+        for item in &assessed {
+            let gate = &self.inner.gates[item.gate];
+            self.record_assessment(gate, item, now).await?;
+            if item.assessment.decision == Decision::Passed
+                && gate.release_mode == ReleaseMode::Automatic
+                && !self.release_settled(gate, &item.snapshot)
+            {
+                self.decide_gated_release(gate, &item.snapshot, item.assessment.tally, now)
+                    .await?;
+                self.settle_release(gate, &item.snapshot);
             }
         }
         self.create_decided_releases().await
     }
 
-    /// Every tracked snapshot's verdict, computed under one short lock.
-    pub fn evaluate_all(&self, now: Timestamp) -> Vec<(usize, Verdict)> {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        evaluate_tracked(&self.inner.gates, &tracker, now)
-    }
-
-    async fn record_verdict(
+    /// Records a snapshot's assessment if it differs from the last one, and announces the
+    /// change: a new headline in the store and as an event, and each required cell that newly
+    /// blocks the gate.
+    async fn record_assessment(
         &self,
         gate: &GateSpec,
-        verdict: &Verdict,
+        item: &Assessed,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let key = (gate.name.clone(), verdict.snapshot.clone());
-        let current = Recorded {
-            decision: verdict.decision.as_str().to_string(),
-            summary: verdict.tally.to_string(),
-            cells: verdict.cells.iter().map(|c| c.state).collect(),
+        let assessment = &item.assessment;
+        let decision = assessment.decision.as_str();
+        let (known_cells, headline_changed) = {
+            let recorded = self
+                .inner
+                .recorded
+                .lock()
+                .expect("recorded-verdicts lock poisoned");
+            match recorded
+                .get(&gate.name)
+                .and_then(|gate| gate.get(&item.snapshot))
+            {
+                Some(previous)
+                    if previous.decision == decision && previous.cells == assessment.states =>
+                {
+                    return Ok(());
+                }
+                Some(previous) => (
+                    previous.cells.clone(),
+                    previous.decision != decision
+                        || previous.summary != assessment.tally.to_string(),
+                ),
+                None => (Vec::new(), true),
+            }
         };
-        let previous = self
-            .inner
-            .recorded
-            .lock()
-            .expect("recorded-verdicts lock poisoned")
-            .get(&key)
-            .cloned();
-        if previous.as_ref() == Some(&current) {
-            return Ok(());
-        }
-        let headline_changed = previous
-            .as_ref()
-            .is_none_or(|p| p.decision != current.decision || p.summary != current.summary);
+        let summary = assessment.tally.to_string();
         if headline_changed {
             self.inner
                 .store
-                .record_verdict(
-                    &gate.name,
-                    &verdict.snapshot,
-                    &current.decision,
-                    &current.summary,
-                    now,
-                )
+                .record_verdict(&gate.name, &item.snapshot, decision, &summary, now)
                 .await?;
-            tracing::info!(gate = %gate.name, snapshot = %verdict.snapshot, decision = %verdict.decision, summary = %current.summary, "verdict changed");
+            tracing::info!(gate = %gate.name, snapshot = %item.snapshot, decision = %assessment.decision, %summary, "verdict changed");
             self.emit(GateEvent::VerdictChanged {
                 gate: gate.name.clone(),
-                snapshot: verdict.snapshot.clone(),
-                decision: verdict.decision.clone(),
-                summary: current.summary.clone(),
+                snapshot: item.snapshot.clone(),
+                decision: assessment.decision.clone(),
+                summary: summary.clone(),
             });
         }
         // Cell states are only known for verdicts evaluated by this process; after a restart the
         // first pass re-learns them without announcing old failures again.
-        let known_cells = previous.as_ref().map_or(&[][..], |p| p.cells.as_slice());
-        if !known_cells.is_empty() {
-            for (cell, before) in verdict.cells.iter().zip(known_cells) {
-                if cell.required && cell.state.blocks_gate() && cell.state != *before {
-                    self.emit(GateEvent::CellBlocked {
-                        gate: gate.name.clone(),
-                        snapshot: verdict.snapshot.clone(),
-                        cell: cell.clone(),
-                    });
-                }
+        let newly_blocking: Vec<usize> = gate
+            .policy
+            .cells
+            .iter()
+            .zip(assessment.states.iter().zip(&known_cells))
+            .enumerate()
+            .filter(|(_, (cell, (now, before)))| {
+                cell.required && now.blocks_gate() && now != before
+            })
+            .map(|(index, _)| index)
+            .collect();
+        if !newly_blocking.is_empty()
+            && let Some(verdict) = self.verdict_at(gate, &item.snapshot, now)
+        {
+            for index in newly_blocking {
+                self.emit(GateEvent::CellBlocked {
+                    gate: gate.name.clone(),
+                    snapshot: item.snapshot.clone(),
+                    cell: verdict.cells[index].clone(),
+                });
             }
         }
         self.inner
             .recorded
             .lock()
             .expect("recorded-verdicts lock poisoned")
-            .insert(key, current);
+            .entry(gate.name.clone())
+            .or_default()
+            .insert(
+                item.snapshot.clone(),
+                Recorded {
+                    decision: decision.to_string(),
+                    summary,
+                    cells: assessment.states.clone(),
+                },
+            );
         Ok(())
+    }
+
+    /// A snapshot's full verdict as of `now`.
+    fn verdict_at(&self, gate: &GateSpec, snapshot: &str, now: Timestamp) -> Option<Verdict> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        let snapshot = tracker.snapshot(&gate.name, snapshot)?;
+        Some(evaluate_one(gate, &tracker, snapshot, now))
+    }
+
+    fn release_settled(&self, gate: &GateSpec, snapshot: &str) -> bool {
+        self.inner
+            .release_settled
+            .lock()
+            .expect("settled-releases lock poisoned")
+            .get(&gate.name)
+            .is_some_and(|settled| settled.contains(snapshot))
+    }
+
+    fn settle_release(&self, gate: &GateSpec, snapshot: &str) {
+        self.inner
+            .release_settled
+            .lock()
+            .expect("settled-releases lock poisoned")
+            .entry(gate.name.clone())
+            .or_default()
+            .insert(snapshot.to_string());
     }
 
     async fn decide_gated_release(
         &self,
         gate: &GateSpec,
-        verdict: &Verdict,
+        snapshot: &str,
+        tally: Tally,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let store = &self.inner.store;
         if store
-            .release_for_snapshot(&gate.name, &verdict.snapshot)
+            .release_for_snapshot(&gate.name, snapshot)
             .await?
             .is_some()
         {
@@ -165,33 +232,30 @@ impl Engine {
             .unexpected_releases()
             .await?
             .into_iter()
-            .find(|r| r.snapshot == verdict.snapshot && r.namespace == gate.namespace);
+            .find(|r| r.snapshot == snapshot && r.namespace == gate.namespace);
         if let Some(other) = by_someone_else {
             tracing::warn!(
-                gate = %gate.name, snapshot = %verdict.snapshot, release = %other.name,
+                gate = %gate.name, %snapshot, release = %other.name,
                 "gate passed, but the snapshot was already released outside gatebot; not creating a second Release"
             );
             return Ok(());
         }
-        if let Some(newer) = self
-            .newer_released_snapshot(gate, &verdict.snapshot)
-            .await?
-        {
+        if let Some(newer) = self.newer_released_snapshot(gate, snapshot).await? {
             tracing::info!(
-                gate = %gate.name, snapshot = %verdict.snapshot, %newer,
+                gate = %gate.name, %snapshot, %newer,
                 "gate passed, but a newer snapshot is already released; not releasing an older build automatically"
             );
             return Ok(());
         }
         let record = ReleaseRecord {
-            name: release_name(&verdict.snapshot, &gate.release_plan),
+            name: release_name(snapshot, &gate.release_plan),
             namespace: gate.namespace.clone(),
             gate: gate.name.clone(),
-            snapshot: verdict.snapshot.clone(),
+            snapshot: snapshot.to_string(),
             release_plan: gate.release_plan.clone(),
             kind: ReleaseKind::Gated,
             status: ReleaseStatus::Decided,
-            status_message: Some(verdict.tally.to_string()),
+            status_message: Some(tally.to_string()),
             decided_at: now,
             created_at: None,
             updated_at: now,
@@ -203,11 +267,11 @@ impl Engine {
                     at: now,
                     actor: "gatebot".into(),
                     action: "release.decide".into(),
-                    target: verdict.snapshot.clone(),
+                    target: snapshot.to_string(),
                     outcome: "ok".into(),
                     detail: format!(
                         "gate {} passed ({}); Release {} decided",
-                        gate.name, verdict.tally, record.name
+                        gate.name, tally, record.name
                     ),
                     channel: None,
                     thread: None,

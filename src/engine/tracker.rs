@@ -117,24 +117,21 @@ impl Tracker {
         self.snapshots(gate).iter().find(|s| s.name == name)
     }
 
-    /// The runs that tested a snapshot, by name or by image.
-    pub fn runs_for(&self, snapshot: &Snapshot) -> Vec<&JobRun> {
+    /// The runs that tested a snapshot, by name or by image. A run has one target, so it is in
+    /// at most one of the two indexes and never comes twice.
+    pub fn runs_for<'t>(&'t self, snapshot: &Snapshot) -> impl Iterator<Item = &'t JobRun> {
         let image = snapshot
             .digest
             .as_deref()
             .unwrap_or(image_key(&snapshot.image));
-        let mut positions: Vec<usize> = [
+        [
             self.by_snapshot.get(&snapshot.name),
             self.by_image.get(image),
         ]
         .into_iter()
         .flatten()
         .flatten()
-        .copied()
-        .collect();
-        positions.sort_unstable();
-        positions.dedup();
-        positions.into_iter().map(|at| &self.runs[at]).collect()
+        .map(|&at| &self.runs[at])
     }
 
     /// The newest snapshot of the gate created after this one, if any.
@@ -200,11 +197,7 @@ mod tests {
             RunTarget::Image(format!("quay.io/x@sha256:{}", "b".repeat(64))),
         ));
         tracker.add_run(run("4", RunTarget::Unknown));
-        let builds: Vec<&str> = tracker
-            .runs_for(&a)
-            .iter()
-            .map(|r| r.build_id.as_str())
-            .collect();
+        let builds: Vec<&str> = tracker.runs_for(&a).map(|r| r.build_id.as_str()).collect();
         assert_eq!(builds, ["1", "2"]);
     }
 
@@ -216,7 +209,7 @@ mod tests {
         assert!(tracker.add_run(run("1", RunTarget::Unknown)));
         assert!(tracker.add_run(run("1", RunTarget::Snapshot("a".into()))));
         assert!(!tracker.add_run(run("1", RunTarget::Snapshot("a".into()))));
-        assert_eq!(tracker.runs_for(&a).len(), 1);
+        assert_eq!(tracker.runs_for(&a).count(), 1);
         assert_eq!(tracker.run_count(), 1);
     }
 

@@ -11,7 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 
 use super::calendar::WorkingCalendar;
 use super::ladder::Ladder;
-use crate::jira::{Deployment, JiraSettings};
+use crate::jira::{Deployment, JiraClient, JiraSettings};
 
 /// A team: the Jira components it owns and who leads and manages it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +253,13 @@ impl EscalationConfig {
             fix: "use an IANA name such as \"Europe/Prague\"".into(),
         })?;
         Ok(WorkingCalendar::new(zone, self.holidays.iter().copied()))
+    }
+
+    /// A client for `jira`, logged in with the token from the variable `jira.token_env` names.
+    pub fn jira_client(&self) -> Result<JiraClient, String> {
+        let auth = self.jira.auth_from_env()?;
+        JiraClient::new(&self.jira.url, self.jira.deployment, auth)
+            .map_err(|error| error.to_string())
     }
 
     pub fn ladder(&self) -> Ladder {

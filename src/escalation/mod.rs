@@ -4,13 +4,15 @@
 //!
 //! Everything that decides is pure and lives here: weekday-hour arithmetic ([`calendar`]), the
 //! ladder and its thresholds ([`ladder`]), who each step asks ([`recipients`]), what was already
-//! sent ([`sent`]), and the texts of comments, the `escalations` listing and the digest. The one
-//! piece with I/O is [`scan`], which strings them together with the Jira client and the store.
+//! sent ([`sent`]), and the texts of comments, the `escalations` listing and the digest. The
+//! pieces with I/O are [`scan`], which strings them together with the Jira client and the store,
+//! and [`schedule`], which runs scans when they are due and publishes each report to a feed.
 
 pub mod calendar;
 pub mod comment;
 pub mod config;
 pub mod digest;
+pub mod feed;
 pub mod issue;
 pub mod ladder;
 pub mod listing;
@@ -18,15 +20,20 @@ mod mrkdwn;
 pub mod recipients;
 pub mod report;
 pub mod scan;
+pub mod schedule;
 pub mod sent;
+pub mod terminal;
 
 pub use calendar::WorkingCalendar;
 pub use config::{
     DigestConfig, EscalationConfig, EscalationConfigProblem, PersonConfig, TeamConfig,
 };
 pub use digest::render_digest;
+pub use feed::EscalationFeed;
 pub use issue::{OnQaIssue, Person};
 pub use ladder::{Ladder, Step};
 pub use listing::{ListingContext, render_escalations};
 pub use report::{Escalated, ScanReport};
 pub use scan::{ScanError, ScanOptions, scan};
+pub use schedule::EscalationSchedule;
+pub use terminal::render_report;

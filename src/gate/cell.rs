@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::model::{CellKey, JobRun, RunState};
+use super::model::{CellKey, JobRun, Recency, RunState};
 use super::policy::{CellPolicy, VersionCatalog};
 
 /// Where a cell stands.
@@ -163,32 +163,56 @@ impl CellVerdict {
     }
 }
 
-/// Evaluates one cell from the runs of its job that tested the snapshot (in any order).
-pub fn evaluate_cell(
+/// The newest runs of a cell's job that tested the snapshot: the newest pass, and the newest
+/// run of any state. The evaluator finds both in one sweep over the snapshot's runs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CellRuns<'r> {
+    newest_pass: Option<Ranked<'r>>,
+    newest: Option<Ranked<'r>>,
+}
+
+/// A run with its recency worked out once, since a sweep compares it many times.
+#[derive(Debug, Clone, Copy)]
+struct Ranked<'r> {
+    recency: Recency<'r>,
+    run: &'r JobRun,
+}
+
+impl<'r> CellRuns<'r> {
+    /// Takes one more run of the cell's job into account, in any order.
+    pub fn add(&mut self, run: &'r JobRun, recency: Recency<'r>) {
+        let ranked = Ranked { recency, run };
+        let newer = |best: &Option<Ranked>| best.is_none_or(|best| recency > best.recency);
+        if run.state == RunState::Success && newer(&self.newest_pass) {
+            self.newest_pass = Some(ranked);
+        }
+        if newer(&self.newest) {
+            self.newest = Some(ranked);
+        }
+    }
+
+    fn newest_pass(&self) -> Option<&'r JobRun> {
+        self.newest_pass.map(|ranked| ranked.run)
+    }
+
+    fn newest(&self) -> Option<&'r JobRun> {
+        self.newest.map(|ranked| ranked.run)
+    }
+}
+
+/// Decides one cell: its state, and the run that decided it.
+pub fn decide_cell<'r>(
     policy: &CellPolicy,
-    runs: &[&JobRun],
+    runs: CellRuns<'r>,
     catalog: &VersionCatalog,
     deadline: Timestamp,
     now: Timestamp,
-) -> CellVerdict {
-    let verdict = |state, run: Option<&JobRun>| CellVerdict {
-        key: policy.key.clone(),
-        job: policy.job.clone(),
-        required: policy.required,
-        state,
-        run: run.map(RunRef::from),
-        deadline,
-    };
+) -> (CellState, Option<&'r JobRun>) {
     if policy.job.is_none() {
-        return verdict(CellState::NotApplicable, None);
+        return (CellState::NotApplicable, None);
     }
-    let newest_first = |a: &&&JobRun, b: &&&JobRun| a.recency().cmp(&b.recency());
-    if let Some(pass) = runs
-        .iter()
-        .filter(|run| run.state == RunState::Success)
-        .max_by(newest_first)
-    {
-        return verdict(CellState::Passed, Some(pass));
+    if let Some(pass) = runs.newest_pass() {
+        return (CellState::Passed, Some(pass));
     }
     let tolerated = |state| {
         if catalog.is_ga(policy.key.version) {
@@ -197,11 +221,10 @@ pub fn evaluate_cell(
             CellState::AllowedFailure
         }
     };
-    let newest = runs.iter().max_by(newest_first).copied();
-    match newest {
-        Some(run) if run.state.is_finished() => verdict(tolerated(CellState::Failed), Some(run)),
-        _ if now > deadline => verdict(tolerated(CellState::TimedOut), newest),
-        Some(run) => verdict(CellState::Running, Some(run)),
-        None => verdict(CellState::Waiting, None),
+    match runs.newest() {
+        Some(run) if run.state.is_finished() => (tolerated(CellState::Failed), Some(run)),
+        newest if now > deadline => (tolerated(CellState::TimedOut), newest),
+        Some(run) => (CellState::Running, Some(run)),
+        None => (CellState::Waiting, None),
     }
 }

@@ -5,6 +5,7 @@
 //! `blocked-why`, `explain` and the engine share one answer, and lets tests cover every case.
 
 pub mod cell;
+pub mod evaluator;
 pub mod explain;
 pub mod matrix;
 pub mod model;
@@ -12,6 +13,7 @@ pub mod policy;
 pub mod verdict;
 
 pub use cell::{CellState, CellVerdict, RunRef};
+pub use evaluator::{Assessment, Evaluator, Subject};
 pub use model::{CellKey, Check, JobRun, OcpVersion, Platform, RunState, RunTarget, Snapshot};
 pub use policy::{CellPolicy, Maturity, Policy, VersionCatalog};
 pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate};

@@ -264,11 +264,14 @@ pub struct JobRun {
     pub target: RunTarget,
 }
 
+/// Where a run stands among the runs of its job: larger is newer (see [`JobRun::recency`]).
+pub type Recency<'a> = (u128, &'a str, u8);
+
 impl JobRun {
     /// Orders builds of one job, newest last: Prow build ids are increasing numbers, compared
     /// numerically so `999` comes before `1000`. Two records of the same build (a stale
     /// "running" one and the finished one) order the finished one last, so it wins.
-    pub fn recency(&self) -> (u128, &str, u8) {
+    pub fn recency(&self) -> Recency<'_> {
         let state_rank = match self.state {
             RunState::Running => 0,
             RunState::Success => 1,

@@ -378,4 +378,27 @@ proptest! {
         reversed.reverse();
         prop_assert_eq!(forward, decide(&policy, &catalog, &reversed, t(elapsed)));
     }
+
+    /// The engine acts on assessments and people read verdicts; they must never disagree.
+    #[test]
+    fn the_assessment_agrees_with_the_full_verdict(
+        runs in arbitrary_runs(),
+        elapsed in 0i64..(24 * 3_600),
+        superseded in any::<bool>(),
+    ) {
+        let (policy, catalog) = policy();
+        let snapshot = snapshot();
+        let subject = Subject {
+            snapshot: &snapshot,
+            newer_snapshot: superseded.then_some("newer"),
+            now: t(elapsed),
+        };
+        let evaluator = Evaluator::new(&policy, &catalog);
+        let assessment = evaluator.assess(subject, &runs);
+        let verdict = evaluator.verdict(subject, &runs);
+        prop_assert_eq!(&assessment.decision, &verdict.decision);
+        prop_assert_eq!(assessment.tally, verdict.tally);
+        let states: Vec<CellState> = verdict.cells.iter().map(|c| c.state).collect();
+        prop_assert_eq!(assessment.states, states);
+    }
 }

@@ -1,15 +1,17 @@
 //! The gate's decision for one snapshot: evaluate every cell of the policy, then combine them.
 //!
-//! `evaluate` is the single source of truth: the engine acts on it, `explain` and `blocked-why`
-//! render it. It is pure: the same inputs always give the same verdict.
+//! The verdict is the single source of truth: the engine acts on it, `explain` and `blocked-why`
+//! render it. `evaluate` decides about one snapshot; the engine, which re-decides about all of
+//! them, prepares the policy once with an [`Evaluator`]. Both are pure: the same inputs always
+//! give the same verdict.
 
 use std::fmt;
 
 use jiff::Timestamp;
-use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
-use super::cell::{CellState, CellVerdict, evaluate_cell};
+use super::cell::{CellState, CellVerdict};
+use super::evaluator::{Evaluator, Subject};
 use super::model::{JobRun, Snapshot};
 use super::policy::{Policy, VersionCatalog};
 
@@ -71,6 +73,25 @@ pub struct Tally {
     pub timed_out: usize,
     pub running: usize,
     pub waiting: usize,
+}
+
+impl Tally {
+    /// Counts one required cell.
+    pub fn count(&mut self, state: CellState) {
+        if state == CellState::NotApplicable {
+            return;
+        }
+        self.required += 1;
+        match state {
+            CellState::Passed => self.passed += 1,
+            CellState::AllowedFailure => self.allowed_failures += 1,
+            CellState::Failed => self.failed += 1,
+            CellState::TimedOut => self.timed_out += 1,
+            CellState::Running => self.running += 1,
+            CellState::Waiting => self.waiting += 1,
+            CellState::NotApplicable => {}
+        }
+    }
 }
 
 impl fmt::Display for Tally {
@@ -141,81 +162,10 @@ impl Verdict {
 
 /// Decides about one snapshot.
 pub fn evaluate(input: &GateInput<'_>) -> Verdict {
-    let GateInput {
-        policy,
-        catalog,
-        snapshot,
-        runs,
-        newer_snapshot,
-        now,
-    } = *input;
-    let deadline = snapshot
-        .created_at
-        .saturating_add(policy.result_timeout)
-        .expect("a signed duration never fails to saturate");
-
-    // Job names are long and share a prefix; a fast non-cryptographic hash keeps grouping cheap.
-    let mut runs_by_job: FxHashMap<&str, Vec<&JobRun>> = FxHashMap::default();
-    for run in runs {
-        runs_by_job.entry(run.job.as_str()).or_default().push(run);
-    }
-    let no_runs = Vec::new();
-    let cells: Vec<CellVerdict> = policy
-        .cells
-        .iter()
-        .map(|cell| {
-            let job_runs = cell
-                .job
-                .as_deref()
-                .and_then(|job| runs_by_job.get(job))
-                .unwrap_or(&no_runs);
-            evaluate_cell(cell, job_runs, catalog, deadline, now)
-        })
-        .collect();
-
-    let tally = tally(&cells);
-    let decision = if tally.failed + tally.timed_out > 0 {
-        Decision::Blocked
-    } else if tally.running + tally.waiting > 0 {
-        Decision::Pending
-    } else {
-        Decision::Passed
+    let subject = Subject {
+        snapshot: input.snapshot,
+        newer_snapshot: input.newer_snapshot,
+        now: input.now,
     };
-    let decision = match (decision, newer_snapshot) {
-        (Decision::Passed, _) => Decision::Passed,
-        (_, Some(newer)) => Decision::Superseded {
-            by: newer.to_string(),
-        },
-        (other, None) => other,
-    };
-
-    Verdict {
-        gate: policy.gate.clone(),
-        snapshot: snapshot.name.clone(),
-        decision,
-        tally,
-        cells,
-        deadline,
-        evaluated_at: now,
-    }
-}
-
-fn tally(cells: &[CellVerdict]) -> Tally {
-    let mut tally = Tally::default();
-    for cell in cells.iter().filter(|c| c.required) {
-        if cell.state == CellState::NotApplicable {
-            continue;
-        }
-        tally.required += 1;
-        match cell.state {
-            CellState::Passed => tally.passed += 1,
-            CellState::AllowedFailure => tally.allowed_failures += 1,
-            CellState::Failed => tally.failed += 1,
-            CellState::TimedOut => tally.timed_out += 1,
-            CellState::Running => tally.running += 1,
-            CellState::Waiting => tally.waiting += 1,
-            CellState::NotApplicable => {}
-        }
-    }
-    tally
+    Evaluator::new(input.policy, input.catalog).verdict(subject, input.runs.iter().copied())
 }

@@ -1,42 +1,19 @@
 //! The commands people type at the sandbox prompt — `status`, `blocked-why`, `explain`, `help`,
-//! `quit` — parsed and answered by pure functions: verdicts and store records in, text out.
-//!
-//! Nothing here knows about the sandbox, a terminal or a clock, so the chat front can route the
-//! very same handlers when it arrives, and tests hit them directly.
+//! `quit` — parsed here and answered by the same pure functions the chat front uses
+//! ([`crate::commands::answers`]).
 
-use std::fmt::Write as _;
-
-use jiff::Timestamp;
-
-use crate::gate::explain::{age, explain as explain_verdict};
-use crate::gate::{CellState, CellVerdict, Decision, Policy, Snapshot, Verdict, VersionCatalog};
-use crate::store::{ReleaseRecord, ReleaseStatus};
-
-/// What is known about one snapshot: its verdict now, and its Release if one was decided.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotFacts {
-    pub snapshot: Snapshot,
-    pub verdict: Verdict,
-    pub release: Option<ReleaseRecord>,
-}
+use crate::commands::SnapshotArg;
+use crate::commands::answers::{SnapshotFacts, blocked_why, explain, resolve, status};
+use crate::gate::{Policy, VersionCatalog};
 
 /// A command line, understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
     Status,
-    BlockedWhy(SnapshotRef),
-    Explain(SnapshotRef),
+    BlockedWhy(SnapshotArg),
+    Explain(SnapshotArg),
     Help,
     Quit,
-}
-
-/// How a command names a snapshot.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum SnapshotRef {
-    /// The newest snapshot.
-    Latest,
-    /// A full name, or any part of one that only one snapshot has.
-    Named(String),
 }
 
 const USAGE: &str = "status, blocked-why [SNAPSHOT|latest], explain SNAPSHOT|latest, help or quit";
@@ -48,12 +25,12 @@ pub fn parse(line: &str) -> Result<Command, String> {
         return Err(format!("type a command: {USAGE}"));
     };
     let snapshot = |argument: &str| match argument {
-        "latest" => SnapshotRef::Latest,
-        name => SnapshotRef::Named(name.to_string()),
+        "latest" => SnapshotArg::Latest,
+        name => SnapshotArg::Named(name.to_string()),
     };
     match (name.to_ascii_lowercase().as_str(), arguments) {
         ("status", []) => Ok(Command::Status),
-        ("blocked-why", []) => Ok(Command::BlockedWhy(SnapshotRef::Latest)),
+        ("blocked-why", []) => Ok(Command::BlockedWhy(SnapshotArg::Latest)),
         ("blocked-why", [one]) => Ok(Command::BlockedWhy(snapshot(one))),
         ("explain", [one]) => Ok(Command::Explain(snapshot(one))),
         ("explain", []) => {
@@ -78,7 +55,7 @@ pub fn answer(
     policy: &Policy,
     catalog: &VersionCatalog,
 ) -> String {
-    let found = |reference: &SnapshotRef| resolve(reference, facts);
+    let found = |reference: &SnapshotArg| resolve(reference, facts);
     match command {
         Command::Status => status(facts),
         Command::BlockedWhy(reference) => {
@@ -90,222 +67,6 @@ pub fn answer(
         Command::Help => help(),
         Command::Quit => "Leaving the sandbox.\n".to_string(),
     }
-}
-
-/// Finds the snapshot a command names.
-pub fn resolve<'a>(
-    reference: &SnapshotRef,
-    facts: &'a [SnapshotFacts],
-) -> Result<&'a SnapshotFacts, String> {
-    let newest_first = newest_first(facts);
-    let none_yet = "No snapshot yet: gatebot follows Snapshots as Konflux creates them.\n";
-    match reference {
-        SnapshotRef::Latest => newest_first.first().copied().ok_or(none_yet.to_string()),
-        SnapshotRef::Named(name) => {
-            if let Some(exact) = facts.iter().find(|f| &f.snapshot.name == name) {
-                return Ok(exact);
-            }
-            let matching: Vec<&SnapshotFacts> = newest_first
-                .iter()
-                .copied()
-                .filter(|f| f.snapshot.name.contains(name.as_str()))
-                .collect();
-            let names = |list: &[&SnapshotFacts]| {
-                list.iter()
-                    .map(|f| f.snapshot.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
-            match matching.as_slice() {
-                [one] => Ok(one),
-                [] if facts.is_empty() => Err(none_yet.to_string()),
-                [] => Err(format!(
-                    "No snapshot is named `{name}`; the snapshots are {} (or say `latest`).\n",
-                    names(&newest_first)
-                )),
-                several => Err(format!(
-                    "`{name}` matches {} snapshots ({}); give more of the name.\n",
-                    several.len(),
-                    names(several)
-                )),
-            }
-        }
-    }
-}
-
-/// Every snapshot with its verdict, newest first.
-pub fn status(facts: &[SnapshotFacts]) -> String {
-    if facts.is_empty() {
-        return "No snapshot yet: gatebot follows Snapshots as Konflux creates them.\n".into();
-    }
-    let mut out = String::new();
-    for f in newest_first(facts) {
-        let _ = writeln!(
-            out,
-            "{} (created {}, {} ago)",
-            f.snapshot.name,
-            f.snapshot.created_at,
-            age(f.snapshot.created_at, f.verdict.evaluated_at)
-        );
-        let _ = writeln!(out, "  {}", verdict_line(&f.verdict));
-        if let Some(release) = &f.release {
-            let _ = writeln!(out, "  {}", release_line(release));
-        }
-    }
-    out
-}
-
-/// For each required cell that keeps the snapshot from release: its job, state, run, since
-/// when, and what would unblock it; or that nothing does.
-pub fn blocked_why(facts: &SnapshotFacts, catalog: &VersionCatalog) -> String {
-    let verdict = &facts.verdict;
-    let now = verdict.evaluated_at;
-    let mut out = format!("{}: {}\n", facts.snapshot.name, verdict_line(verdict));
-    if verdict.decision == Decision::Passed {
-        let _ = match &facts.release {
-            Some(release) => writeln!(
-                out,
-                "Nothing blocks it: the gate passed. {}.",
-                release_line(release)
-            ),
-            None => writeln!(
-                out,
-                "Nothing blocks it: the gate passed; no Release has been decided for it yet."
-            ),
-        };
-        return out;
-    }
-    if let Decision::Superseded { by } = &verdict.decision {
-        let _ = writeln!(
-            out,
-            "A newer snapshot, {by}, exists: gatebot releases the newest build that passes, so this one will not be released."
-        );
-    }
-    if let Some(since) = verdict.blocked_since() {
-        let _ = writeln!(out, "Blocked since {since} ({}).", age(since, now));
-    }
-    let blocking: Vec<&CellVerdict> = verdict.blocking_cells().collect();
-    for cell in &blocking {
-        out.push_str(&blocking_cell(cell, catalog.is_ga(cell.key.version), now));
-    }
-    let outstanding: Vec<&CellVerdict> = verdict.outstanding_cells().collect();
-    if !outstanding.is_empty() {
-        let heading = if blocking.is_empty() {
-            format!("Waiting for {} required cell(s)", outstanding.len())
-        } else {
-            format!("Also outstanding: {} required cell(s)", outstanding.len())
-        };
-        let _ = writeln!(
-            out,
-            "{heading}; each needs a passing run of its job for this snapshot (any finished run where the version is not GA), due by {} ({} from now):",
-            verdict.deadline,
-            age(now, verdict.deadline)
-        );
-        for cell in outstanding {
-            out.push_str(&outstanding_cell(
-                cell,
-                facts,
-                catalog.is_ga(cell.key.version),
-            ));
-        }
-    }
-    if blocking.is_empty() && verdict.outstanding_cells().next().is_none() {
-        let _ = writeln!(out, "No required cell holds it.");
-    }
-    out
-}
-
-/// A failed or timed-out required cell, in full.
-fn blocking_cell(cell: &CellVerdict, ga: bool, now: Timestamp) -> String {
-    let mut out = String::new();
-    let ga = if ga { "GA" } else { "not GA" };
-    let _ = writeln!(
-        out,
-        "{} {} — {} on {}, which is {ga}",
-        cell.state.symbol(),
-        cell.key,
-        cell.state.describe(),
-        cell.key.version
-    );
-    let job = cell.job.as_deref().unwrap_or("(no job)");
-    let _ = writeln!(out, "    job      {job}");
-    match &cell.run {
-        Some(run) => {
-            let _ = writeln!(
-                out,
-                "    run      build {}, {}: {}",
-                run.build_id,
-                run.state.as_str(),
-                run.url
-            );
-            let finished = run
-                .finished_at
-                .map_or_else(|| "not finished".to_string(), |t| t.to_string());
-            let _ = writeln!(out, "    finished {finished}");
-        }
-        None => {
-            let _ = writeln!(out, "    run      none tested this snapshot");
-        }
-    }
-    let since = match (&cell.run, cell.state) {
-        (Some(run), CellState::Failed) => run.finished_at.unwrap_or(cell.deadline),
-        _ => cell.deadline,
-    };
-    let _ = writeln!(out, "    since    {since} ({} ago)", age(since, now));
-    let late = if cell.state == CellState::TimedOut {
-        " (a late pass still counts)"
-    } else {
-        " (a retry counts)"
-    };
-    let _ = writeln!(
-        out,
-        "    unblock  a passing run of this job for this snapshot{late}, or a newer snapshot that passes the gate"
-    );
-    out
-}
-
-/// A required cell still waiting for or running its job, in two or three lines.
-fn outstanding_cell(cell: &CellVerdict, facts: &SnapshotFacts, ga: bool) -> String {
-    let now = facts.verdict.evaluated_at;
-    let ga = if ga { "GA" } else { "not GA" };
-    let job = cell.job.as_deref().unwrap_or("(no job)");
-    let mut out = String::new();
-    match &cell.run {
-        Some(run) => {
-            let since = run.started_at.unwrap_or(facts.snapshot.created_at);
-            let _ = writeln!(
-                out,
-                "  {} {} ({ga}) — running since {since} ({})",
-                cell.state.symbol(),
-                cell.key,
-                age(since, now)
-            );
-            let _ = writeln!(out, "      {job} build {}", run.build_id);
-            let _ = writeln!(out, "      {}", run.url);
-        }
-        None => {
-            let since = facts.snapshot.created_at;
-            let _ = writeln!(
-                out,
-                "  {} {} ({ga}) — waiting since {since} ({})",
-                cell.state.symbol(),
-                cell.key,
-                age(since, now)
-            );
-            let _ = writeln!(out, "      {job}: no run has tested this snapshot yet");
-        }
-    }
-    out
-}
-
-/// The full explanation: matrix, every cell with its job, run and reason, and the Release.
-pub fn explain(facts: &SnapshotFacts, policy: &Policy, catalog: &VersionCatalog) -> String {
-    let notes: Vec<String> = facts
-        .release
-        .iter()
-        .map(|release| format!("{}.", release_line(release)))
-        .collect();
-    explain_verdict(policy, catalog, &facts.snapshot, &facts.verdict, &notes)
 }
 
 pub fn help() -> String {
@@ -320,88 +81,26 @@ A snapshot can be named in full or by any part of its name only it has.
     .to_string()
 }
 
-/// "BLOCKED — 9 of 13 required passed, 1 failed, 3 waiting"
-pub fn verdict_line(verdict: &Verdict) -> String {
-    format!(
-        "{} — {}",
-        verdict.decision.to_string().to_uppercase(),
-        verdict.tally
-    )
-}
-
-/// "Release hypershift-operator-main-…-1a2b3c4d succeeded"
-pub fn release_line(release: &ReleaseRecord) -> String {
-    let state = match release.status {
-        ReleaseStatus::Decided => "is decided and being created".to_string(),
-        ReleaseStatus::Progressing => "is created; Konflux is releasing it".to_string(),
-        ReleaseStatus::Succeeded => "succeeded".to_string(),
-        ReleaseStatus::Failed => match release.status_message.as_deref() {
-            Some(message) if !message.is_empty() => format!("failed: {message}"),
-            _ => "failed".to_string(),
-        },
-    };
-    format!("Release {} {state}", release.name)
-}
-
-fn newest_first(facts: &[SnapshotFacts]) -> Vec<&SnapshotFacts> {
-    let mut sorted: Vec<&SnapshotFacts> = facts.iter().collect();
-    sorted.sort_by(|a, b| {
-        (b.snapshot.created_at, &b.snapshot.name).cmp(&(a.snapshot.created_at, &a.snapshot.name))
-    });
-    sorted
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::gate::RunState;
     use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{
-        AFTERNOON, MORNING, all_passing_except, facts, released, run, snapshot,
-    };
-
-    /// The afternoon build: 4.20 aws e2e failed, 4.21 aws e2e still running, 4.22 azure e2e
-    /// not run yet.
-    fn blocked_afternoon() -> SnapshotFacts {
-        let mut runs = all_passing_except(
-            AFTERNOON,
-            &[
-                "4.20 aws baseline",
-                "4.21 aws baseline",
-                "4.22 azure baseline",
-            ],
-        );
-        runs.push(run(
-            "4.20 aws baseline",
-            AFTERNOON,
-            RunState::Failure,
-            "13:15",
-            Some("14:45"),
-        ));
-        runs.push(run(
-            "4.21 aws baseline",
-            AFTERNOON,
-            RunState::Running,
-            "14:00",
-            None,
-        ));
-        facts(snapshot(AFTERNOON, "13:00"), &runs, "15:00", None)
-    }
+    use crate::sandbox::test_fixtures::{MORNING, all_passing_except, facts, released, snapshot};
 
     #[test]
     fn commands_are_read_with_their_snapshot_or_refused_with_what_works() {
         assert_eq!(parse("status"), Ok(Command::Status));
         assert_eq!(
             parse("  Blocked-Why  "),
-            Ok(Command::BlockedWhy(SnapshotRef::Latest))
+            Ok(Command::BlockedWhy(SnapshotArg::Latest))
         );
         assert_eq!(
             parse("blocked-why latest"),
-            Ok(Command::BlockedWhy(SnapshotRef::Latest))
+            Ok(Command::BlockedWhy(SnapshotArg::Latest))
         );
         assert_eq!(
             parse("explain 130000"),
-            Ok(Command::Explain(SnapshotRef::Named("130000".into())))
+            Ok(Command::Explain(SnapshotArg::Named("130000".into())))
         );
         assert_eq!(parse("help me"), Ok(Command::Help));
         assert_eq!(parse("exit"), Ok(Command::Quit));
@@ -420,100 +119,6 @@ mod tests {
     }
 
     #[test]
-    fn blocked_why_names_the_failing_job_its_run_and_what_would_unblock_it() {
-        let text = blocked_why(&blocked_afternoon(), &sandbox_gate().catalog);
-        let job = "periodic-ci-openshift-hypershift-release";
-        let expected = format!(
-            "\
-{AFTERNOON}: BLOCKED — 10 of 13 required passed, 1 failed, 1 running, 1 waiting
-Blocked since 2026-05-12T14:45:00Z (15m).
-✗ 4.20 aws baseline — failed on 4.20, which is GA
-    job      {job}-4.20-periodics-e2e-aws-ovn
-    run      build 1925000000000001315, failure: https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{job}-4.20-periodics-e2e-aws-ovn/1925000000000001315
-    finished 2026-05-12T14:45:00Z
-    since    2026-05-12T14:45:00Z (15m ago)
-    unblock  a passing run of this job for this snapshot (a retry counts), or a newer snapshot that passes the gate
-Also outstanding: 2 required cell(s); each needs a passing run of its job for this snapshot (any finished run where the version is not GA), due by 2026-05-13T01:00:00Z (10h 0m from now):
-  … 4.21 aws baseline (GA) — running since 2026-05-12T14:00:00Z (1h 0m)
-      {job}-4.21-periodics-e2e-aws-ovn build 1925000000000001400
-      https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{job}-4.21-periodics-e2e-aws-ovn/1925000000000001400
-  · 4.22 azure baseline (not GA) — waiting since 2026-05-12T13:00:00Z (2h 0m)
-      {job}-4.22-periodics-e2e-aks: no run has tested this snapshot yet
-"
-        );
-        assert_eq!(text, expected);
-    }
-
-    #[test]
-    fn blocked_why_of_a_released_snapshot_says_nothing_blocks_it_and_names_the_release() {
-        let morning = facts(
-            snapshot(MORNING, "07:00"),
-            &all_passing_except(MORNING, &[]),
-            "15:00",
-            Some(released(MORNING)),
-        );
-        let text = blocked_why(&morning, &sandbox_gate().catalog);
-        assert_eq!(
-            text,
-            format!(
-                "{MORNING}: PASSED — 13 of 13 required passed\nNothing blocks it: the gate passed. Release {MORNING}-d5d055ca succeeded.\n"
-            )
-        );
-    }
-
-    #[test]
-    fn status_lists_every_snapshot_newest_first_with_verdict_and_release() {
-        let morning = facts(
-            snapshot(MORNING, "07:00"),
-            &all_passing_except(MORNING, &[]),
-            "15:00",
-            Some(released(MORNING)),
-        );
-        let text = status(&[morning, blocked_afternoon()]);
-        assert_eq!(
-            text,
-            format!(
-                "\
-{AFTERNOON} (created 2026-05-12T13:00:00Z, 2h 0m ago)
-  BLOCKED — 10 of 13 required passed, 1 failed, 1 running, 1 waiting
-{MORNING} (created 2026-05-12T07:00:00Z, 8h 0m ago)
-  PASSED — 13 of 13 required passed
-  Release {MORNING}-d5d055ca succeeded
-"
-            )
-        );
-        assert!(status(&[]).starts_with("No snapshot yet"));
-    }
-
-    #[test]
-    fn snapshots_are_found_by_any_part_of_their_name_only_they_have() {
-        let morning = facts(snapshot(MORNING, "07:00"), &[], "15:00", None);
-        let all = [morning, blocked_afternoon()];
-        let name = |r: &SnapshotRef| resolve(r, &all).map(|f| f.snapshot.name.clone());
-        assert_eq!(name(&SnapshotRef::Latest).unwrap(), AFTERNOON);
-        assert_eq!(name(&SnapshotRef::Named("070000".into())).unwrap(), MORNING);
-        assert_eq!(
-            name(&SnapshotRef::Named(AFTERNOON.into())).unwrap(),
-            AFTERNOON
-        );
-        let ambiguous = name(&SnapshotRef::Named("20260512".into())).unwrap_err();
-        assert!(
-            ambiguous.starts_with("`20260512` matches 2 snapshots"),
-            "{ambiguous}"
-        );
-        let unknown = name(&SnapshotRef::Named("nightly".into())).unwrap_err();
-        assert!(
-            unknown.contains(MORNING) && unknown.contains("latest"),
-            "{unknown}"
-        );
-        assert!(
-            resolve(&SnapshotRef::Latest, &[])
-                .unwrap_err()
-                .starts_with("No snapshot yet")
-        );
-    }
-
-    #[test]
     fn explain_is_the_full_explanation_with_the_release_as_a_note() {
         let gate = sandbox_gate();
         let morning = facts(
@@ -523,7 +128,7 @@ Also outstanding: 2 required cell(s); each needs a passing run of its job for th
             Some(released(MORNING)),
         );
         let text = answer(
-            &Command::Explain(SnapshotRef::Latest),
+            &Command::Explain(SnapshotArg::Latest),
             &[morning],
             &gate.policy,
             &gate.catalog,

@@ -11,8 +11,8 @@ use std::io::Write;
 
 use jiff::SignedDuration;
 
-use super::commands::SnapshotFacts;
 use super::view::{LEGEND, compact_line, log_lines, offset_text, status_block};
+use crate::commands::answers::SnapshotFacts;
 use crate::gate::{Policy, VersionCatalog};
 
 pub struct Console {

@@ -1,5 +1,5 @@
 //! In-process emulators of the outside world: a Kubernetes API server with the Konflux resources,
-//! Google Cloud Storage holding Prow results, and (later) Jira and Slack.
+//! Google Cloud Storage holding Prow results, Jira, and Slack (Socket Mode and Web API).
 //!
 //! They listen on 127.0.0.1 and speak the real wire formats, faults included, so the integration
 //! tests exercise gatebot's real adapters (kube, reqwest) end to end. `gatebot sandbox` runs the
@@ -16,9 +16,10 @@ pub mod run;
 pub mod scenario;
 pub mod script;
 mod session;
+pub mod slack;
 mod terminal;
 #[cfg(test)]
-mod test_fixtures;
+pub(crate) mod test_fixtures;
 mod timeline;
 mod view;
 pub mod world;

@@ -140,7 +140,7 @@ fn out_of_order(before: When, now: When) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::commands::SnapshotRef;
+    use crate::commands::SnapshotArg;
 
     #[test]
     fn lines_run_at_their_time_after_the_line_before_or_at_the_end() {
@@ -167,7 +167,7 @@ mod tests {
         );
         assert_eq!(
             script.lines[2].command,
-            Command::Explain(SnapshotRef::Named("nightly".into()))
+            Command::Explain(SnapshotArg::Named("nightly".into()))
         );
     }
 

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use super::commands::{self, Command, SnapshotFacts};
+use super::commands::{self, Command};
 use super::console::Console;
 use super::player::{Note, Player, Source};
 use super::scenario::{Scenario, friendly};
@@ -21,6 +21,7 @@ use super::timeline::timeline;
 use super::view::{event_text, offset_text};
 use super::world::World;
 use crate::clock::{Clock, ManualClock};
+use crate::commands::answers::SnapshotFacts;
 use crate::engine::{Engine, GateEvent, GateSpec, Pace};
 
 /// The moment every scenario starts: a Tuesday morning, release day.

@@ -3,8 +3,8 @@
 
 use jiff::Timestamp;
 
-use super::commands::SnapshotFacts;
 use super::run::sandbox_gate;
+use crate::commands::answers::SnapshotFacts;
 use crate::gate::{CellKey, GateInput, JobRun, Platform, RunState, RunTarget, Snapshot, evaluate};
 use crate::store::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 
@@ -130,4 +130,32 @@ pub fn released(snapshot: &str) -> ReleaseRecord {
         created_at: Some(at("11:33")),
         updated_at: at("12:00"),
     }
+}
+
+/// The afternoon build: 4.20 aws e2e failed, 4.21 aws e2e still running, 4.22 azure e2e
+/// not run yet.
+pub fn blocked_afternoon() -> SnapshotFacts {
+    let mut runs = all_passing_except(
+        AFTERNOON,
+        &[
+            "4.20 aws baseline",
+            "4.21 aws baseline",
+            "4.22 azure baseline",
+        ],
+    );
+    runs.push(run(
+        "4.20 aws baseline",
+        AFTERNOON,
+        RunState::Failure,
+        "13:15",
+        Some("14:45"),
+    ));
+    runs.push(run(
+        "4.21 aws baseline",
+        AFTERNOON,
+        RunState::Running,
+        "14:00",
+        None,
+    ));
+    facts(snapshot(AFTERNOON, "13:00"), &runs, "15:00", None)
 }

@@ -6,8 +6,8 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use super::commands::{SnapshotFacts, release_line, verdict_line};
 use super::player::short_digest;
+use crate::commands::answers::{SnapshotFacts, release_line, verdict_line};
 use crate::engine::GateEvent;
 use crate::gate::explain::matrix_text;
 use crate::gate::{Policy, VersionCatalog};

@@ -34,6 +34,12 @@ const MIGRATIONS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0002_escalations.sql"),
         postgres: include_str!("../../migrations/postgres/0002_escalations.sql"),
     },
+    Step {
+        version: 3,
+        description: "chat",
+        sqlite: include_str!("../../migrations/sqlite/0003_chat.sql"),
+        postgres: include_str!("../../migrations/postgres/0003_chat.sql"),
+    },
 ];
 
 /// The migrator for one backend.

@@ -6,6 +6,7 @@
 //! in `BIGINT` columns because `Any` cannot decode timestamp types. Each table has its own file.
 
 mod audit;
+mod chat;
 mod cursors;
 mod escalations;
 mod migrations;
@@ -22,6 +23,7 @@ use sqlx::any::AnyPoolOptions;
 use migrations::{Backend, migrator};
 
 pub use audit::AuditEntry;
+pub use chat::{ChatThread, OutboxEntry};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
 pub use releases::{

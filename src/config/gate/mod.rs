@@ -43,6 +43,7 @@ pub struct GateConfig {
     application: String,
     component: String,
     release_plan: String,
+    emergency_release_plan: String,
     grace_period_days: Option<u32>,
     release_mode: ReleaseMode,
     snapshot_selector: BTreeMap<String, String>,
@@ -74,6 +75,12 @@ impl GateConfig {
     /// The ReleasePlan named in the Releases gatebot creates.
     pub fn release_plan(&self) -> &str {
         &self.release_plan
+    }
+
+    /// The ReleasePlan named in Releases created in an emergency, without the gate having
+    /// passed; the gate's own `release_plan` unless the file names another.
+    pub fn emergency_release_plan(&self) -> &str {
+        &self.emergency_release_plan
     }
 
     /// `spec.gracePeriodDays` for created Releases; `None` leaves it to the ReleasePlan.

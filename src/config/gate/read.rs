@@ -73,6 +73,9 @@ fn read_gate(mut table: Table<'_>, taken: &mut Vec<(String, FieldPath)>) -> Opti
             "release_plan = \"hypershift-operator-progressive\"",
         )
         .and_then(|value| value.parse(names::release_plan));
+    let emergency_release_plan = table.optional_with("emergency_release_plan", |value| {
+        value.parse(names::release_plan)
+    });
     let grace_period_days = table.optional_with("grace_period_days", |value| value.count(0));
     let release_mode = table.parse_or(
         "release_mode",
@@ -109,6 +112,8 @@ fn read_gate(mut table: Table<'_>, taken: &mut Vec<(String, FieldPath)>) -> Opti
     table.finish();
 
     let (name, versions, platforms, checks) = (name?, versions?, platforms?, checks?);
+    let release_plan = release_plan?;
+    let emergency_release_plan = emergency_release_plan?.unwrap_or_else(|| release_plan.clone());
     let policy = Matrix {
         gate: &name,
         versions: &versions,
@@ -123,7 +128,8 @@ fn read_gate(mut table: Table<'_>, taken: &mut Vec<(String, FieldPath)>) -> Opti
         namespace: namespace?,
         application: application?,
         component: component?,
-        release_plan: release_plan?,
+        release_plan,
+        emergency_release_plan,
         grace_period_days: grace_period_days?,
         release_mode: release_mode?,
         snapshot_selector: snapshot_selector?,
