@@ -1,6 +1,6 @@
 //! `gatebot run`: assembles the real adapters from the configuration, then runs the engine, the
-//! HTTP endpoints and, with an `[escalation]` section, the scheduled ON_QA escalation scans until
-//! asked to stop.
+//! HTTP endpoints, the chat front (Slack or the console) and, with an `[escalation]` section, the
+//! scheduled ON_QA escalation scans until asked to stop.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use anyhow::Context as _;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
+use crate::chat::launch::{ChatMode, start_chat};
 use crate::clock::{Clock, SystemClock};
 use crate::config::{Config, KubernetesConfig};
 use crate::engine::{Engine, GateSpec, Pace};
@@ -18,8 +19,20 @@ use crate::metrics::Metrics;
 use crate::prow::{ProwClient, ProwSettings};
 use crate::store::Store;
 
+/// How `gatebot run` was asked to run, beyond the configuration file.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    pub chat: ChatMode,
+    /// Who the console chat's typed lines come from.
+    pub console_user: String,
+}
+
 /// Runs gatebot until `shutdown` completes.
-pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow::Result<()> {
+pub async fn run(
+    config: &Config,
+    options: &RunOptions,
+    shutdown: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
     let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
     let store = Store::open(&config.store.url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
@@ -39,8 +52,17 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         store,
         Konflux::new(kube),
         prow,
-        clock,
+        clock.clone(),
         Pace::from_config(&config.prow),
+    )
+    .await?;
+
+    let chat = start_chat(
+        options.chat,
+        config.chat.as_ref(),
+        &options.console_user,
+        &engine,
+        &clock,
     )
     .await?;
 
@@ -50,7 +72,8 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
     tokio::spawn(metrics.follow(engine.clone()));
 
     let (stop, stopped) = watch::channel(false);
-    let router = crate::server::router(engine.clone(), Arc::new(registry));
+    let chat_connected = chat.as_ref().and_then(|chat| chat.connected.clone());
+    let router = crate::server::router(engine.clone(), Arc::new(registry), chat_connected);
     let mut server_stopped = stopped.clone();
     let server = tokio::spawn(crate::server::serve(
         config.server.listen,
@@ -69,6 +92,15 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
             schedule.run_until(shutdown).await;
         }
     };
+    let mut chat_stopped = stopped.clone();
+    let chatting = async move {
+        if let Some(chat) = chat {
+            chat.run(async move {
+                let _ = chat_stopped.wait_for(|stop| *stop).await;
+            })
+            .await;
+        }
+    };
     let gates_and_endpoints = async move {
         let outcome = tokio::select! {
             () = engine.run(shutdown) => Ok(()),
@@ -80,7 +112,7 @@ pub async fn run(config: &Config, shutdown: impl Future<Output = ()>) -> anyhow:
         let _ = stop.send(true);
         outcome
     };
-    let (outcome, ()) = tokio::join!(gates_and_endpoints, escalations);
+    let (outcome, (), ()) = tokio::join!(gates_and_endpoints, escalations, chatting);
     outcome?;
     tracing::info!("gatebot stopped");
     Ok(())

@@ -21,4 +21,5 @@ pub mod metrics;
 pub mod prow;
 pub mod sandbox;
 pub mod server;
+pub mod slack;
 pub mod store;

@@ -8,6 +8,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use gatebot::app::RunOptions;
+use gatebot::chat::launch::ChatMode;
 use gatebot::clock::SystemClock;
 use gatebot::config::{Config, ConfigError};
 use gatebot::engine::GateSpec;
@@ -46,6 +48,14 @@ enum Command {
         /// How log lines are written (to stderr; filter with RUST_LOG, default `info`).
         #[arg(long, value_enum, default_value = "text")]
         log_format: LogFormat,
+        /// Which chat to talk to: `auto` is Slack when the configuration has a [chat] section;
+        /// `console` prints what would be posted and reads commands from standard input.
+        #[arg(long, value_enum, default_value = "auto")]
+        chat: ChatMode,
+        /// Who typed the console's lines (a Slack-style user id, matched against [chat.roles]);
+        /// a line starting `as <user>` speaks for someone else.
+        #[arg(long, default_value = "console")]
+        console_user: String,
     },
     /// Print a snapshot's gate matrix with the reason for every cell, from the store.
     Explain {
@@ -82,7 +92,12 @@ enum Command {
 fn main() -> ExitCode {
     match Cli::parse().command {
         Command::CheckConfig { file } => check_config(&file),
-        Command::Run { config, log_format } => run(&config, log_format),
+        Command::Run {
+            config,
+            log_format,
+            chat,
+            console_user,
+        } => run(&config, log_format, RunOptions { chat, console_user }),
         Command::Explain { snapshot, config } => explain(&snapshot, &config),
         Command::Escalate {
             config,
@@ -108,12 +123,20 @@ fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Runtime::new().expect("the async runtime starts")
 }
 
-fn run(file: &Path, log_format: LogFormat) -> ExitCode {
+fn run(file: &Path, log_format: LogFormat, options: RunOptions) -> ExitCode {
     let Some(config) = valid_config(file) else {
         return ExitCode::from(2);
     };
     gatebot::logging::init(log_format);
-    match runtime().block_on(gatebot::app::run(&config, gatebot::app::shutdown_signal())) {
+    let runtime = runtime();
+    let outcome = runtime.block_on(gatebot::app::run(
+        &config,
+        &options,
+        gatebot::app::shutdown_signal(),
+    ));
+    // A console chat may be blocked reading standard input; do not wait for a last line.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             tracing::error!("gatebot stopped: {error:#}");

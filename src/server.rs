@@ -1,5 +1,6 @@
 //! The HTTP endpoints operators and Kubernetes probe: `/healthz` (the process answers),
-//! `/readyz` (the engine has listed every gate's Snapshots and polled Prow once) and `/metrics`.
+//! `/readyz` (the engine has listed every gate's Snapshots and polled Prow once, and the chat,
+//! when there is one, is connected) and `/metrics`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -11,6 +12,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::registry::Registry;
+use tokio::sync::watch;
 
 use crate::engine::Engine;
 
@@ -18,15 +20,25 @@ use crate::engine::Engine;
 struct Endpoints {
     engine: Engine,
     registry: Arc<Registry>,
+    /// Whether the chat is connected (for Slack: a `hello` arrived); `None` without a chat.
+    chat_connected: Option<watch::Receiver<bool>>,
 }
 
 /// The router, separate from serving so tests can call it directly.
-pub fn router(engine: Engine, registry: Arc<Registry>) -> Router {
+pub fn router(
+    engine: Engine,
+    registry: Arc<Registry>,
+    chat_connected: Option<watch::Receiver<bool>>,
+) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .with_state(Endpoints { engine, registry })
+        .with_state(Endpoints {
+            engine,
+            registry,
+            chat_connected,
+        })
 }
 
 /// Serves the endpoints until `shutdown` completes.
@@ -43,6 +55,16 @@ pub async fn serve(
 }
 
 async fn readyz(State(endpoints): State<Endpoints>) -> impl IntoResponse {
+    let chat_connected = endpoints
+        .chat_connected
+        .as_ref()
+        .is_none_or(|connected| *connected.borrow());
+    if !chat_connected {
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "not ready: the chat is not connected yet (no `hello` from Slack)\n".to_string(),
+        );
+    }
     if endpoints.engine.is_ready() {
         (StatusCode::OK, "ready\n".to_string())
     } else {

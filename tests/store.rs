@@ -202,8 +202,12 @@ async fn one_release_per_snapshot_whichever_path_decides_first() {
             .decide_release(&decision("rel-emergency", "snap-1", ReleaseKind::Emergency))
             .await
             .unwrap();
-        assert_eq!(first.name, "rel-gated");
-        assert_eq!(second.name, "rel-gated", "the earlier decision holds");
+        assert!(first.won && !second.won);
+        assert_eq!(first.record.name, "rel-gated");
+        assert_eq!(
+            second.record.name, "rel-gated",
+            "the earlier decision holds"
+        );
         assert_eq!(store.releases("ho").await.unwrap().len(), 1);
     }
 }
@@ -215,7 +219,9 @@ async fn two_replicas_deciding_at_once_record_one_release() {
         let b = Store::open(&db.url).await.unwrap();
         let record = decision("rel-1", "snap-1", ReleaseKind::Gated);
         let (left, right) = tokio::join!(a.decide_release(&record), b.decide_release(&record));
-        assert_eq!(left.unwrap().name, right.unwrap().name);
+        let (left, right) = (left.unwrap(), right.unwrap());
+        assert_eq!(left.record.name, right.record.name);
+        assert!(left.won != right.won, "exactly one decision wins");
         assert_eq!(a.releases("ho").await.unwrap().len(), 1);
     }
 }

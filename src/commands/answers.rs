@@ -24,43 +24,59 @@ pub struct SnapshotFacts {
 }
 
 /// Finds the snapshot a command names.
-pub fn resolve<'a>(
+pub fn resolve<'a, T: AsRef<Snapshot>>(
     reference: &SnapshotArg,
-    facts: &'a [SnapshotFacts],
-) -> Result<&'a SnapshotFacts, String> {
-    let newest_first = newest_first(facts);
+    candidates: &'a [T],
+) -> Result<&'a T, String> {
+    let newest_first = newest_first(candidates);
     let none_yet = "No snapshot yet: gatebot follows Snapshots as Konflux creates them.\n";
     match reference {
         SnapshotArg::Latest => newest_first.first().copied().ok_or(none_yet.to_string()),
         SnapshotArg::Named(name) => {
-            if let Some(exact) = facts.iter().find(|f| &f.snapshot.name == name) {
+            if let Some(exact) = candidates.iter().find(|c| &c.as_ref().name == name) {
                 return Ok(exact);
             }
-            let matching: Vec<&SnapshotFacts> = newest_first
+            let matching: Vec<&T> = newest_first
                 .iter()
                 .copied()
-                .filter(|f| f.snapshot.name.contains(name.as_str()))
+                .filter(|c| c.as_ref().name.contains(name.as_str()))
                 .collect();
-            let names = |list: &[&SnapshotFacts]| {
-                list.iter()
-                    .map(|f| f.snapshot.name.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            };
             match matching.as_slice() {
                 [one] => Ok(one),
-                [] if facts.is_empty() => Err(none_yet.to_string()),
+                [] if candidates.is_empty() => Err(none_yet.to_string()),
                 [] => Err(format!(
-                    "No snapshot is named `{name}`; the snapshots are {} (or say `latest`).\n",
-                    names(&newest_first)
+                    "No snapshot is named `{name}`; the newest are {} (or say `latest`).\n",
+                    some_names(&newest_first)
                 )),
                 several => Err(format!(
                     "`{name}` matches {} snapshots ({}); give more of the name.\n",
                     several.len(),
-                    names(several)
+                    some_names(several)
                 )),
             }
         }
+    }
+}
+
+/// Up to five names, newest first, and how many more there are.
+fn some_names<T: AsRef<Snapshot>>(list: &[&T]) -> String {
+    const SHOWN: usize = 5;
+    let mut names: Vec<&str> = list
+        .iter()
+        .take(SHOWN)
+        .map(|c| c.as_ref().name.as_str())
+        .collect();
+    let more = list.len().saturating_sub(SHOWN);
+    let more = format!("{more} more");
+    if list.len() > SHOWN {
+        names.push(&more);
+    }
+    names.join(", ")
+}
+
+impl AsRef<Snapshot> for SnapshotFacts {
+    fn as_ref(&self) -> &Snapshot {
+        &self.snapshot
     }
 }
 
@@ -241,11 +257,11 @@ pub fn explain(facts: &SnapshotFacts, policy: &Policy, catalog: &VersionCatalog)
 
 /// "BLOCKED — 9 of 13 required passed, 1 failed, 3 waiting"
 pub fn verdict_line(verdict: &Verdict) -> String {
-    format!(
-        "{} — {}",
-        verdict.decision.to_string().to_uppercase(),
-        verdict.tally
-    )
+    let decision = verdict.decision.as_str().to_uppercase();
+    match &verdict.decision {
+        Decision::Superseded { by } => format!("{decision} by {by} — {}", verdict.tally),
+        _ => format!("{decision} — {}", verdict.tally),
+    }
 }
 
 /// "Release hypershift-operator-main-…-1a2b3c4d succeeded"
@@ -262,10 +278,11 @@ pub fn release_line(release: &ReleaseRecord) -> String {
     format!("Release {} {state}", release.name)
 }
 
-fn newest_first(facts: &[SnapshotFacts]) -> Vec<&SnapshotFacts> {
-    let mut sorted: Vec<&SnapshotFacts> = facts.iter().collect();
+fn newest_first<T: AsRef<Snapshot>>(candidates: &[T]) -> Vec<&T> {
+    let mut sorted: Vec<&T> = candidates.iter().collect();
     sorted.sort_by(|a, b| {
-        (b.snapshot.created_at, &b.snapshot.name).cmp(&(a.snapshot.created_at, &a.snapshot.name))
+        let (a, b) = (a.as_ref(), b.as_ref());
+        (b.created_at, &b.name).cmp(&(a.created_at, &a.name))
     });
     sorted
 }
@@ -366,7 +383,7 @@ Also outstanding: 2 required cell(s); each needs a passing run of its job for th
             "{unknown}"
         );
         assert!(
-            resolve(&SnapshotArg::Latest, &[])
+            resolve::<SnapshotFacts>(&SnapshotArg::Latest, &[])
                 .unwrap_err()
                 .starts_with("No snapshot yet")
         );

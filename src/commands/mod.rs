@@ -5,22 +5,31 @@
 //! derives everything else from it — argument checking, the `help` answers, `docs/commands.md`
 //! and the Slack app manifest — so the chat surface cannot disagree with itself.
 //!
-//! The handlers that carry the commands out will join the reader here, one file per command,
-//! each taking an [`Invocation`] whose arguments are already checked and whose [`Role`] the
-//! authorization step has already enforced.
+//! Beside the reader live the handlers, one file per command, each taking an [`Invocation`]
+//! whose arguments are already checked and whose [`Role`] the chat front has already enforced;
+//! [`execute`] dispatches to them.
 
 pub mod answers;
 mod arguments;
+mod blocked_why;
 mod catalogue;
+mod context;
 mod derived;
+mod execute;
+mod facts;
 mod help;
 mod parse;
+mod release;
+mod status;
 mod usage_error;
 mod words;
 
 pub use arguments::{Arguments, SnapshotArg};
 pub use catalogue::{ArgumentKind, ArgumentSpec, Catalogue, CommandSpec, Example, Role};
+pub use context::{Answer, AuditNote, Context, ThreadSnapshot};
 pub use derived::{render_docs_markdown, render_slack_manifest};
+pub use execute::execute;
+pub use facts::snapshot_facts;
 pub use help::{render_command, render_overview};
 pub use parse::Invocation;
 pub use usage_error::UsageError;

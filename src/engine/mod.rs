@@ -10,6 +10,7 @@
 //! Every fact goes to the store before it is acted on, so a restart resumes from the store.
 
 mod act;
+mod decide;
 mod events;
 mod observe;
 mod poll;
@@ -30,6 +31,7 @@ use crate::konflux::Konflux;
 use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
 
+pub use decide::{Decided, ReleaseDecision};
 pub use events::GateEvent;
 pub use reconcile::{Assessed, assess_tracked, evaluate_one};
 pub use spec::{GateSpec, Pace, ReleaseMode};
@@ -192,6 +194,12 @@ impl Engine {
         let snapshot = tracker.snapshot(gate, snapshot)?.clone();
         let verdict = reconcile::evaluate_one(spec, &tracker, &snapshot, self.inner.clock.now());
         Some((snapshot, verdict))
+    }
+
+    /// The snapshots a gate tracks, oldest first.
+    pub fn snapshots(&self, gate: &str) -> Vec<Snapshot> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.snapshots(gate).to_vec()
     }
 
     /// Finds which gate tracks a snapshot name.

@@ -7,12 +7,12 @@
 
 use jiff::Timestamp;
 
-use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseMode, Tracker};
+use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseDecision, ReleaseMode, Tracker};
 use crate::gate::{
-    Assessment, Decision, Evaluator, GateInput, Snapshot, Subject, Tally, Verdict, evaluate,
+    Assessment, CellState, Decision, Evaluator, GateInput, Snapshot, Subject, Tally, Verdict,
+    evaluate,
 };
-use crate::konflux::release_name;
-use crate::store::{AuditEntry, ReleaseKind, ReleaseRecord, ReleaseStatus, StoreError};
+use crate::store::{ReleaseKind, StoreError};
 
 /// Evaluates one snapshot with what the tracker knows, with every cell's reason.
 pub fn evaluate_one(
@@ -129,7 +129,8 @@ impl Engine {
                     previous.decision != decision
                         || previous.summary != assessment.tally.to_string(),
                 ),
-                None => (Vec::new(), true),
+                // A snapshot this process has never recorded is new: every blocking cell is news.
+                None => (vec![CellState::Waiting; assessment.states.len()], true),
             }
         };
         let summary = assessment.tally.to_string();
@@ -146,8 +147,8 @@ impl Engine {
                 summary: summary.clone(),
             });
         }
-        // Cell states are only known for verdicts evaluated by this process; after a restart the
-        // first pass re-learns them without announcing old failures again.
+        // After a restart the cells of verdicts recorded before are unknown; the first pass
+        // re-learns them without announcing old failures again.
         let newly_blocking: Vec<usize> = gate
             .policy
             .cells
@@ -247,37 +248,17 @@ impl Engine {
             );
             return Ok(());
         }
-        let record = ReleaseRecord {
-            name: release_name(snapshot, &gate.release_plan),
-            namespace: gate.namespace.clone(),
-            gate: gate.name.clone(),
-            snapshot: snapshot.to_string(),
-            release_plan: gate.release_plan.clone(),
+        let decision = ReleaseDecision {
+            snapshot,
             kind: ReleaseKind::Gated,
-            status: ReleaseStatus::Decided,
-            status_message: Some(tally.to_string()),
-            decided_at: now,
-            created_at: None,
-            updated_at: now,
+            release_plan: &gate.release_plan,
+            reason: format!("gate {} passed ({tally})", gate.name),
+            actor: "gatebot",
+            channel: None,
+            thread: None,
+            now,
         };
-        let holding = store.decide_release(&record).await?;
-        if holding.name == record.name && holding.decided_at == now {
-            store
-                .audit(&AuditEntry {
-                    at: now,
-                    actor: "gatebot".into(),
-                    action: "release.decide".into(),
-                    target: snapshot.to_string(),
-                    outcome: "ok".into(),
-                    detail: format!(
-                        "gate {} passed ({}); Release {} decided",
-                        gate.name, tally, record.name
-                    ),
-                    channel: None,
-                    thread: None,
-                })
-                .await?;
-        }
+        self.decide_release(gate, &decision).await?;
         Ok(())
     }
 

@@ -177,6 +177,12 @@ pub struct Snapshot {
     pub created_at: Timestamp,
 }
 
+impl AsRef<Snapshot> for Snapshot {
+    fn as_ref(&self) -> &Snapshot {
+        self
+    }
+}
+
 impl Snapshot {
     /// Whether an image reference (`repo@sha256:…` or a bare `sha256:…`) names this snapshot's
     /// component image.

@@ -65,6 +65,18 @@ impl Store {
         row.map(|row| thread_from(&row)).transpose()
     }
 
+    /// The snapshot whose status message has this timestamp, for requests made in its thread.
+    pub async fn chat_thread_by_ts(&self, channel: &str, ts: &str) -> Result<Option<ChatThread>> {
+        let row = sqlx::query(
+            "SELECT gate, snapshot, channel, ts FROM chat_threads WHERE channel = $1 AND ts = $2",
+        )
+        .bind(channel)
+        .bind(ts)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| thread_from(&row)).transpose()
+    }
+
     /// Every status message, to route mentions in a thread to its snapshot after a restart.
     pub async fn chat_threads(&self) -> Result<Vec<ChatThread>> {
         let rows = sqlx::query("SELECT gate, snapshot, channel, ts FROM chat_threads")

@@ -27,7 +27,7 @@ pub use chat::{ChatThread, OutboxEntry};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
 pub use releases::{
-    ReleaseKind, ReleasePlanCheck, ReleaseRecord, ReleaseStatus, UnexpectedRelease,
+    ReleaseClaim, ReleaseKind, ReleasePlanCheck, ReleaseRecord, ReleaseStatus, UnexpectedRelease,
 };
 pub use runs::RunChange;
 pub use verdicts::RecordedVerdict;

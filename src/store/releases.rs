@@ -117,12 +117,21 @@ pub struct ReleasePlanCheck {
 const RELEASE_COLUMNS: &str = "name, namespace, gate, snapshot, release_plan, kind, status, \
     status_message, decided_at, created_at, updated_at";
 
+/// The Release record that holds for a snapshot after a decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReleaseClaim {
+    pub record: ReleaseRecord,
+    /// Whether the decision just made is the one that holds.
+    pub won: bool,
+}
+
 impl Store {
     /// Records the decision to release a snapshot, unless one is already recorded for it.
-    /// Returns the record that holds: the new one, or the one decided earlier (possibly by
-    /// another replica, or by another path such as an emergency release).
-    pub async fn decide_release(&self, record: &ReleaseRecord) -> Result<ReleaseRecord> {
-        sqlx::query(
+    /// Returns the record that holds — the new one, or the one decided earlier (possibly by
+    /// another replica, or by another path such as an emergency release) — and whether this
+    /// call's decision is the one that holds.
+    pub async fn decide_release(&self, record: &ReleaseRecord) -> Result<ReleaseClaim> {
+        let inserted = sqlx::query(
             "INSERT INTO releases (name, namespace, gate, snapshot, release_plan, kind, status, \
              status_message, decided_at, created_at, updated_at) \
              VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING",
@@ -139,10 +148,17 @@ impl Store {
         .bind(record.created_at.map(to_db))
         .bind(to_db(record.updated_at))
         .execute(self.pool())
-        .await?;
-        self.release_for_snapshot(&record.gate, &record.snapshot)
+        .await?
+        .rows_affected()
+            == 1;
+        let holding = self
+            .release_for_snapshot(&record.gate, &record.snapshot)
             .await?
-            .ok_or_else(|| corrupt("release", "vanished right after it was recorded"))
+            .ok_or_else(|| corrupt("release", "vanished right after it was recorded"))?;
+        Ok(ReleaseClaim {
+            record: holding,
+            won: inserted,
+        })
     }
 
     pub async fn release_for_snapshot(

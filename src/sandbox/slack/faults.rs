@@ -35,6 +35,11 @@ impl FaultPlan {
         }
     }
 
+    /// Drops every fault still queued for `method`: the bad day is over.
+    pub fn clear(&mut self, method: &str) {
+        self.queued.retain(|queued| queued.method != method);
+    }
+
     /// The fault for a call of `method`, using up one shot of the oldest one for it.
     pub fn take(&mut self, method: &str) -> Option<Fault> {
         let index = self

@@ -323,6 +323,11 @@ impl SlackEmulator {
         self.shared.lock().faults.add(method, fault, count);
     }
 
+    /// Ends the faults still queued for `method`.
+    pub fn clear_faults(&self, method: &str) {
+        self.shared.lock().faults.clear(method);
+    }
+
     fn context(&self) -> Context<'_> {
         Context {
             workspace: &self.shared.workspace,

@@ -1,0 +1,401 @@
+//! The thread replies under a snapshot's status message: one or two lines for each event that
+//! a person should notice — a blocked cell, a Release created, failed or finished, a bypassed
+//! gate.
+//!
+//! The status message already shows the current state, so events that only change it (a new
+//! snapshot, a new tally) get no reply; the thread keeps what happened, in order.
+
+use crate::engine::GateEvent;
+use crate::gate::{CellState, CellVerdict, Decision, RunRef};
+
+use super::mrkdwn;
+
+/// A thread reply, and the status message it belongs under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Announcement {
+    /// The gate the event belongs to; empty when the event does not say (an unexpected
+    /// Release).
+    pub gate: String,
+    /// The snapshot whose thread gets the reply; `None` for gate-wide events, which go to the
+    /// channel.
+    pub snapshot: Option<String>,
+    /// Escaped mrkdwn, starting with an emoji shortcode.
+    pub body: String,
+}
+
+/// The reply an event deserves, if any. `manual_release` says whether the gate waits for a
+/// releaser, who then needs to hear that the gate passed.
+pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcement> {
+    let for_snapshot = |gate: &str, snapshot: &str, body: String| {
+        Some(Announcement {
+            gate: gate.to_string(),
+            snapshot: Some(snapshot.to_string()),
+            body,
+        })
+    };
+    match event {
+        GateEvent::CellBlocked {
+            gate,
+            snapshot,
+            cell,
+        } => for_snapshot(gate, snapshot, blocked_cell(cell)),
+        GateEvent::ReleaseCreated {
+            gate,
+            snapshot,
+            release,
+            namespace,
+        } => for_snapshot(
+            gate,
+            snapshot,
+            format!(
+                ":rocket: Gate passed — Release {} created in {}.",
+                code(release),
+                code(namespace)
+            ),
+        ),
+        GateEvent::ReleaseCreateFailed {
+            gate,
+            snapshot,
+            release,
+            error,
+        } => for_snapshot(
+            gate,
+            snapshot,
+            format!(
+                ":warning: Creating Release {} failed: {}; gatebot tries again on its next pass.",
+                code(release),
+                mrkdwn::escape(error)
+            ),
+        ),
+        GateEvent::ReleaseFinished {
+            gate,
+            snapshot,
+            release,
+            succeeded,
+            message,
+        } => {
+            let body = match (succeeded, message.as_deref()) {
+                (true, _) => format!(":white_check_mark: Release {} succeeded.", code(release)),
+                (false, Some(message)) if !message.is_empty() => format!(
+                    ":x: Release {} failed: {}",
+                    code(release),
+                    mrkdwn::escape(message)
+                ),
+                (false, _) => format!(":x: Release {} failed.", code(release)),
+            };
+            for_snapshot(gate, snapshot, body)
+        }
+        GateEvent::VerdictChanged {
+            gate,
+            snapshot,
+            decision: Decision::Superseded { by },
+            ..
+        } => for_snapshot(
+            gate,
+            snapshot,
+            format!(
+                ":fast_forward: Superseded by {}; this snapshot will not be released.",
+                code(by)
+            ),
+        ),
+        GateEvent::VerdictChanged {
+            gate,
+            snapshot,
+            decision: Decision::Passed,
+            ..
+        } if manual_release => for_snapshot(
+            gate,
+            snapshot,
+            format!(
+                ":large_green_circle: Gate passed. A releaser can run `release {}`.",
+                mrkdwn::escape(snapshot)
+            ),
+        ),
+        GateEvent::ReleasePlanBypassed { gate, warning } => Some(Announcement {
+            gate: gate.clone(),
+            snapshot: None,
+            body: format!(":rotating_light: {}", mrkdwn::escape(warning)),
+        }),
+        // The event names no gate; the snapshot's thread is found by its name alone.
+        GateEvent::UnexpectedRelease {
+            name,
+            release_plan,
+            snapshot,
+            ..
+        } => for_snapshot(
+            "",
+            snapshot,
+            format!(
+                ":rotating_light: Release {} for plan {} was not created by gatebot: the gate was bypassed.",
+                code(name),
+                code(release_plan)
+            ),
+        ),
+        GateEvent::SnapshotTracked { .. } | GateEvent::VerdictChanged { .. } => None,
+    }
+}
+
+/// A required cell that failed or timed out: which, the run that decided it, and when.
+fn blocked_cell(cell: &CellVerdict) -> String {
+    let key = mrkdwn::escape(&cell.key.to_string());
+    let job = cell
+        .job
+        .as_deref()
+        .map_or_else(|| "its job".to_string(), code);
+    let deadline = cell.deadline;
+    match (cell.state, &cell.run) {
+        (CellState::TimedOut, Some(run)) => format!(
+            ":hourglass: *{key}* timed out — {} of {job} was still running at the deadline {deadline}.",
+            build_link(run)
+        ),
+        (CellState::TimedOut, None) => format!(
+            ":hourglass: *{key}* timed out — no run of {job} tested this snapshot by the deadline {deadline}."
+        ),
+        (state, Some(run)) => {
+            let finished = run
+                .finished_at
+                .map(|at| format!(", finished at {at}"))
+                .unwrap_or_default();
+            format!(
+                ":x: *{key}* {} — {} of {job}{finished}.",
+                state.describe(),
+                build_link(run)
+            )
+        }
+        (state, None) => format!(
+            ":x: *{key}* {} — {job} has no run to show.",
+            state.describe()
+        ),
+    }
+}
+
+fn build_link(run: &RunRef) -> String {
+    mrkdwn::link(&run.url, &format!("build {}", run.build_id))
+}
+
+/// Outside text as inline code.
+fn code(text: &str) -> String {
+    format!("`{}`", mrkdwn::escape(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::gate::{CellKey, Check, OcpVersion, Platform, RunState};
+
+    const GATE: &str = "hypershift-operator";
+    const SNAPSHOT: &str = "hypershift-operator-main-20260512-130000-000";
+    const JOB: &str = "periodic-ci-openshift-hypershift-release-4.20-periodics-e2e-aws-ovn";
+
+    fn at(hour_minute: &str) -> Timestamp {
+        format!("2026-05-12T{hour_minute}:00Z").parse().unwrap()
+    }
+
+    fn cell(state: CellState, run_state: Option<RunState>) -> CellVerdict {
+        CellVerdict {
+            key: CellKey {
+                version: OcpVersion::new(4, 20),
+                platform: Platform::new("aws"),
+                check: Check::Baseline,
+            },
+            job: Some(JOB.into()),
+            required: true,
+            state,
+            run: run_state.map(|state| RunRef {
+                build_id: "123".into(),
+                url: format!("https://prow.ci.openshift.org/view/gs/logs/{JOB}/123"),
+                state,
+                started_at: Some(at("13:15")),
+                finished_at: state.is_finished().then(|| at("14:45")),
+            }),
+            deadline: at("23:00"),
+        }
+    }
+
+    fn body(event: GateEvent) -> String {
+        announcement(&event, false).expect("announced").body
+    }
+
+    fn in_thread(body: &str) -> Option<Announcement> {
+        Some(Announcement {
+            gate: GATE.into(),
+            snapshot: Some(SNAPSHOT.into()),
+            body: body.into(),
+        })
+    }
+
+    fn blocked(cell: CellVerdict) -> GateEvent {
+        GateEvent::CellBlocked {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+            cell,
+        }
+    }
+
+    fn verdict_changed(decision: Decision) -> GateEvent {
+        GateEvent::VerdictChanged {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+            decision,
+            summary: "13 of 13 required passed".into(),
+        }
+    }
+
+    fn finished(succeeded: bool, message: Option<&str>) -> GateEvent {
+        GateEvent::ReleaseFinished {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+            release: format!("{SNAPSHOT}-d5d055ca"),
+            succeeded,
+            message: message.map(String::from),
+        }
+    }
+
+    #[test]
+    fn a_failed_cell_links_its_run_and_names_its_job() {
+        let event = blocked(cell(CellState::Failed, Some(RunState::Failure)));
+        assert_eq!(
+            announcement(&event, false),
+            in_thread(&format!(
+                ":x: *4.20 aws baseline* failed — <https://prow.ci.openshift.org/view/gs/logs/{JOB}/123|build 123> of `{JOB}`, finished at 2026-05-12T14:45:00Z."
+            ))
+        );
+    }
+
+    #[test]
+    fn a_timed_out_cell_gives_the_deadline_with_or_without_a_run() {
+        assert_eq!(
+            body(blocked(cell(CellState::TimedOut, Some(RunState::Running)))),
+            format!(
+                ":hourglass: *4.20 aws baseline* timed out — <https://prow.ci.openshift.org/view/gs/logs/{JOB}/123|build 123> of `{JOB}` was still running at the deadline 2026-05-12T23:00:00Z."
+            )
+        );
+        assert_eq!(
+            body(blocked(cell(CellState::TimedOut, None))),
+            format!(
+                ":hourglass: *4.20 aws baseline* timed out — no run of `{JOB}` tested this snapshot by the deadline 2026-05-12T23:00:00Z."
+            )
+        );
+    }
+
+    #[test]
+    fn a_created_release_says_where() {
+        let event = GateEvent::ReleaseCreated {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+            release: "r-1".into(),
+            namespace: "crt-redhat-acm-tenant".into(),
+        };
+        assert_eq!(
+            announcement(&event, false),
+            in_thread(":rocket: Gate passed — Release `r-1` created in `crt-redhat-acm-tenant`.")
+        );
+    }
+
+    #[test]
+    fn a_failed_creation_escapes_the_error_and_says_gatebot_tries_again() {
+        let event = GateEvent::ReleaseCreateFailed {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+            release: "r-1".into(),
+            error: "admission webhook <denied> & more".into(),
+        };
+        assert_eq!(
+            body(event),
+            ":warning: Creating Release `r-1` failed: admission webhook &lt;denied&gt; &amp; more; gatebot tries again on its next pass."
+        );
+    }
+
+    #[test]
+    fn a_finished_release_reports_success_or_the_escaped_konflux_message() {
+        assert_eq!(
+            body(finished(true, None)),
+            format!(":white_check_mark: Release `{SNAPSHOT}-d5d055ca` succeeded.")
+        );
+        assert_eq!(
+            body(finished(false, Some("<!channel> pipeline failed"))),
+            format!(":x: Release `{SNAPSHOT}-d5d055ca` failed: &lt;!channel&gt; pipeline failed")
+        );
+        assert_eq!(
+            body(finished(false, None)),
+            format!(":x: Release `{SNAPSHOT}-d5d055ca` failed.")
+        );
+    }
+
+    #[test]
+    fn a_superseded_snapshot_names_the_newer_one() {
+        let event = verdict_changed(Decision::Superseded {
+            by: "hypershift-operator-main-20260512-170000-000".into(),
+        });
+        assert_eq!(
+            announcement(&event, false),
+            in_thread(
+                ":fast_forward: Superseded by `hypershift-operator-main-20260512-170000-000`; this snapshot will not be released."
+            )
+        );
+    }
+
+    #[test]
+    fn a_passed_gate_is_announced_only_when_a_releaser_must_act() {
+        let event = verdict_changed(Decision::Passed);
+        assert_eq!(announcement(&event, false), None);
+        assert_eq!(
+            announcement(&event, true),
+            in_thread(&format!(
+                ":large_green_circle: Gate passed. A releaser can run `release {SNAPSHOT}`."
+            ))
+        );
+    }
+
+    #[test]
+    fn a_bypassed_release_plan_goes_to_the_channel() {
+        let event = GateEvent::ReleasePlanBypassed {
+            gate: GATE.into(),
+            warning: "ReleasePlan ns/plan: label auto-release is \"true\" & the gate is bypassed"
+                .into(),
+        };
+        assert_eq!(
+            announcement(&event, false),
+            Some(Announcement {
+                gate: GATE.into(),
+                snapshot: None,
+                body: ":rotating_light: ReleasePlan ns/plan: label auto-release is \"true\" &amp; the gate is bypassed".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn an_unexpected_release_goes_to_its_snapshot_without_a_gate() {
+        let event = GateEvent::UnexpectedRelease {
+            namespace: "crt-redhat-acm-tenant".into(),
+            name: "manual-1".into(),
+            release_plan: "hypershift-operator-progressive".into(),
+            snapshot: SNAPSHOT.into(),
+        };
+        assert_eq!(
+            announcement(&event, false),
+            Some(Announcement {
+                gate: String::new(),
+                snapshot: Some(SNAPSHOT.into()),
+                body: ":rotating_light: Release `manual-1` for plan `hypershift-operator-progressive` was not created by gatebot: the gate was bypassed.".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn tracking_and_other_verdict_changes_are_left_to_the_status_message() {
+        let tracked = GateEvent::SnapshotTracked {
+            gate: GATE.into(),
+            snapshot: SNAPSHOT.into(),
+        };
+        for event in [
+            tracked,
+            verdict_changed(Decision::Blocked),
+            verdict_changed(Decision::Pending),
+        ] {
+            assert_eq!(announcement(&event, true), None, "{event:?}");
+        }
+    }
+}

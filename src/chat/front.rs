@@ -1,0 +1,191 @@
+//! The chat front: every request from a person goes through here, in this order — run once
+//! (a redelivered envelope is recognised and dropped), read against the command catalogue,
+//! authorised, handled, audited, answered.
+//!
+//! Authorization happens here and nowhere else, before any handler runs. A refusal is shown
+//! only to the person who asked and is written to the audit log like any state change.
+
+use std::sync::Arc;
+
+use super::message::Message;
+use super::roles::Roles;
+use super::surface::{ChatSurface, Incoming, Placement, Via};
+use crate::clock::Clock;
+use crate::commands::{Answer, Catalogue, Context, Role, ThreadSnapshot, execute};
+use crate::engine::Engine;
+use crate::store::{AuditEntry, StoreError};
+
+/// Routes requests from one chat surface to the command handlers.
+pub struct ChatFront {
+    engine: Engine,
+    surface: Arc<dyn ChatSurface>,
+    roles: Roles,
+    clock: Arc<dyn Clock>,
+}
+
+impl ChatFront {
+    pub fn new(
+        engine: Engine,
+        surface: Arc<dyn ChatSurface>,
+        roles: Roles,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            engine,
+            surface,
+            roles,
+            clock,
+        }
+    }
+
+    /// Handles one request completely, answering in chat. Failures are logged; a person whose
+    /// request failed is told so.
+    pub async fn handle(&self, incoming: Incoming) {
+        if let Err(error) = self.try_handle(&incoming).await {
+            tracing::error!(%error, user = %incoming.user, "handling a chat request failed");
+            let sorry = Message::plain(&format!(
+                "gatebot could not finish that: {error}. Nothing else was changed; try again in a minute."
+            ));
+            self.reply(&incoming, &sorry, true).await;
+        }
+    }
+
+    async fn try_handle(&self, incoming: &Incoming) -> Result<(), StoreError> {
+        let now = self.clock.now();
+        let store = self.engine.store();
+        if !store
+            .claim_chat_delivery(&incoming.delivery_id, now)
+            .await?
+        {
+            tracing::debug!(delivery = %incoming.delivery_id, "repeated delivery; already handled");
+            return Ok(());
+        }
+        let line = match &incoming.via {
+            Via::Button { value, .. } if incoming.text.is_empty() => value.as_str(),
+            _ => incoming.text.as_str(),
+        };
+        let invocation = match Catalogue::builtin().parse(line) {
+            Ok(invocation) => invocation,
+            Err(usage) => {
+                self.reply(incoming, &Message::plain(&usage.to_string()), true)
+                    .await;
+                return Ok(());
+            }
+        };
+        let spec = invocation.spec;
+        let permitted = match self.roles.permits(&incoming.user, spec.role).await {
+            Ok(permitted) => permitted,
+            Err(error) => {
+                tracing::warn!(%error, "cannot check chat roles");
+                false
+            }
+        };
+        if !permitted {
+            let why = refusal(&spec.name, spec.role);
+            self.audit(incoming, &spec.name, line, "refused", &why)
+                .await?;
+            self.reply(incoming, &Message::plain(&why), true).await;
+            return Ok(());
+        }
+        let thread_snapshot = match &incoming.thread_ts {
+            Some(ts) => store
+                .chat_thread_by_ts(&incoming.channel, ts)
+                .await?
+                .map(|thread| ThreadSnapshot {
+                    gate: thread.gate,
+                    snapshot: thread.snapshot,
+                }),
+            None => None,
+        };
+        let context = Context {
+            engine: &self.engine,
+            actor: &incoming.user,
+            channel: &incoming.channel,
+            thread: incoming.thread_ts.as_deref(),
+            thread_snapshot: thread_snapshot.as_ref(),
+            now,
+        };
+        let answer: Answer = execute(&invocation, &context).await?;
+        if spec.changes_state {
+            let (target, outcome, detail) = match &answer.audit {
+                Some(note) => (note.target.as_str(), note.outcome, note.detail.as_str()),
+                None => ("", "ok", ""),
+            };
+            let detail = format!("`{line}`: {detail}");
+            self.audit_entry(incoming, &spec.name, target, outcome, &detail)
+                .await?;
+        }
+        let private = !matches!(incoming.via, Via::Mention { .. } | Via::Console);
+        self.reply(incoming, &answer.message.fit("`gatebot explain`"), private)
+            .await;
+        Ok(())
+    }
+
+    /// Answers where the request was made: in the mention's thread for everyone, or to the
+    /// asker alone.
+    async fn reply(&self, incoming: &Incoming, message: &Message, private: bool) {
+        let thread = match &incoming.via {
+            Via::Mention { message_ts } => {
+                Some(incoming.thread_ts.clone().unwrap_or(message_ts.clone()))
+            }
+            _ => incoming.thread_ts.clone(),
+        };
+        let sent = if private && !matches!(incoming.via, Via::Console) {
+            self.surface
+                .post_ephemeral(&incoming.user, thread.as_deref(), message)
+                .await
+        } else {
+            let placement = match thread.as_deref() {
+                Some(thread) => Placement::Reply { thread },
+                None => Placement::TopLevel,
+            };
+            self.surface.post(placement, message).await.map(|_| ())
+        };
+        if let Err(error) = sent {
+            tracing::warn!(%error, user = %incoming.user, "could not answer in chat");
+        }
+    }
+
+    async fn audit(
+        &self,
+        incoming: &Incoming,
+        command: &str,
+        line: &str,
+        outcome: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        let detail = format!("`{line}`: {detail}");
+        self.audit_entry(incoming, command, "", outcome, &detail)
+            .await
+    }
+
+    async fn audit_entry(
+        &self,
+        incoming: &Incoming,
+        command: &str,
+        target: &str,
+        outcome: &str,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.engine
+            .store()
+            .audit(&AuditEntry {
+                at: self.clock.now(),
+                actor: incoming.user.clone(),
+                action: format!("command.{command}"),
+                target: target.to_string(),
+                outcome: outcome.to_string(),
+                detail: detail.to_string(),
+                channel: Some(incoming.channel.clone()),
+                thread: incoming.thread_ts.clone(),
+            })
+            .await
+    }
+}
+
+/// The sentence a person without the role is shown.
+fn refusal(command: &str, role: Role) -> String {
+    format!(
+        "`{command}` is for {role}, and you are not one of them. The roles are set in gatebot's configuration (`[chat.roles]`); ask a gatebot admin if you should be."
+    )
+}

@@ -1,0 +1,305 @@
+//! The live status thread of each snapshot: one status message, edited in place as results
+//! arrive, with the events that matter posted as replies under it.
+//!
+//! Events are written to the store's outbox the moment they arrive, then posted; a restart
+//! posts whatever was queued, into the same threads (their timestamps are stored). Bursts are
+//! coalesced: everything that arrives within the coalescing window makes one edit per snapshot
+//! and at most one reply per thread.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+
+use super::announce::announcement;
+use super::message::Message;
+use super::status_message::status_message;
+use super::surface::{ChatError, ChatSurface, Placement};
+use crate::clock::Clock;
+use crate::commands::answers::SnapshotFacts;
+use crate::engine::{Engine, GateEvent, GateSpec, ReleaseMode};
+use crate::store::{ChatThread, OutboxEntry, StoreError};
+
+/// How long after a change the notifier waits for more before posting.
+pub const DEFAULT_COALESCE: Duration = Duration::from_secs(2);
+/// How long to wait before trying again after the chat service failed.
+const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(15);
+
+/// Keeps the status threads of every gate up to date on one chat surface.
+pub struct Notifier {
+    engine: Engine,
+    surface: Arc<dyn ChatSurface>,
+    clock: Arc<dyn Clock>,
+    coalesce: Duration,
+}
+
+/// A snapshot, as `(gate, snapshot)`.
+type Key = (String, String);
+
+impl Notifier {
+    pub fn new(engine: Engine, surface: Arc<dyn ChatSurface>, clock: Arc<dyn Clock>) -> Self {
+        Self {
+            engine,
+            surface,
+            clock,
+            coalesce: DEFAULT_COALESCE,
+        }
+    }
+
+    pub fn with_coalesce(mut self, coalesce: Duration) -> Self {
+        self.coalesce = coalesce;
+        self
+    }
+
+    /// Follows the engine until `shutdown`, then posts what is still pending once more.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let mut events = self.engine.subscribe();
+        let mut dirty: BTreeSet<Key> = self.snapshots_to_refresh().await;
+        // Whatever a previous run queued is posted first.
+        let mut flush_at = Some(Instant::now());
+        tokio::pin!(shutdown);
+        loop {
+            let due = async {
+                match flush_at {
+                    Some(at) => tokio::time::sleep_until(at).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                () = &mut shutdown => break,
+                received = events.recv() => match received {
+                    Ok(event) => {
+                        self.absorb(&event, &mut dirty).await;
+                        flush_at.get_or_insert_with(|| Instant::now() + self.coalesce);
+                    }
+                    Err(RecvError::Lagged(missed)) => {
+                        tracing::warn!(missed, "the notifier fell behind; refreshing every live thread");
+                        dirty.extend(self.snapshots_to_refresh().await);
+                        flush_at.get_or_insert_with(Instant::now);
+                    }
+                    Err(RecvError::Closed) => break,
+                },
+                () = due => {
+                    flush_at = match self.flush(&mut dirty).await {
+                        Ok(()) => None,
+                        Err(error) => {
+                            tracing::warn!(%error, "posting to chat failed; trying again shortly");
+                            Some(Instant::now() + RETRY_AFTER_FAILURE)
+                        }
+                    };
+                }
+            }
+        }
+        if let Err(error) = self.flush(&mut dirty).await {
+            tracing::warn!(%error, "could not post the last chat updates before stopping; they are posted on the next start");
+        }
+    }
+
+    /// Notes what an event changes, and queues its thread line durably.
+    async fn absorb(&self, event: &GateEvent, dirty: &mut BTreeSet<Key>) {
+        if let Some((gate, snapshot)) = subject(event) {
+            dirty.insert((gate.to_string(), snapshot.to_string()));
+        }
+        let manual = |gate: &str| {
+            self.gate(gate)
+                .is_some_and(|spec| spec.release_mode == ReleaseMode::Manual)
+        };
+        let gate_of_event = subject(event).map(|(gate, _)| gate).unwrap_or_default();
+        let Some(line) = announcement(event, manual(gate_of_event)) else {
+            return;
+        };
+        let gate = match (&line.snapshot, line.gate.is_empty()) {
+            (Some(snapshot), true) => self
+                .engine
+                .gate_of(snapshot)
+                .map(|spec| spec.name.clone())
+                .unwrap_or_default(),
+            _ => line.gate.clone(),
+        };
+        if let Some(snapshot) = &line.snapshot
+            && !gate.is_empty()
+        {
+            dirty.insert((gate.clone(), snapshot.clone()));
+        }
+        let queued = self
+            .engine
+            .store()
+            .enqueue_chat_event(
+                &gate,
+                line.snapshot.as_deref(),
+                &line.body,
+                self.clock.now(),
+            )
+            .await;
+        if let Err(error) = queued {
+            tracing::error!(%error, body = %line.body, "cannot queue a chat event; it will not be posted");
+        }
+    }
+
+    /// Edits (or posts) the status message of every changed snapshot, then posts the queued
+    /// events, one reply per thread.
+    async fn flush(&self, dirty: &mut BTreeSet<Key>) -> Result<(), FlushError> {
+        let outbox = self.engine.store().unposted_chat_events().await?;
+        let mut by_thread: BTreeMap<(String, Option<String>), Vec<OutboxEntry>> = BTreeMap::new();
+        for entry in outbox {
+            if let Some(snapshot) = &entry.snapshot {
+                dirty.insert((entry.gate.clone(), snapshot.clone()));
+            }
+            by_thread
+                .entry((entry.gate.clone(), entry.snapshot.clone()))
+                .or_default()
+                .push(entry);
+        }
+        let mut threads: BTreeMap<Key, ChatThread> = BTreeMap::new();
+        while let Some(key) = dirty.first().cloned() {
+            let must_exist = by_thread.contains_key(&(key.0.clone(), Some(key.1.clone())));
+            if let Some(thread) = self.refresh_status(&key, must_exist).await? {
+                threads.insert(key.clone(), thread);
+            }
+            dirty.remove(&key);
+        }
+        for ((gate, snapshot), entries) in by_thread {
+            let body = entries
+                .iter()
+                .map(|entry| entry.body.as_str())
+                .collect::<Vec<_>>()
+                .join("\n");
+            let message = Message::new(fallback_of(&body)).section(&body);
+            let thread = snapshot
+                .as_ref()
+                .and_then(|snapshot| threads.get(&(gate.clone(), snapshot.clone())));
+            let placement = match thread {
+                Some(thread) => Placement::Reply { thread: &thread.ts },
+                None => Placement::TopLevel,
+            };
+            self.surface.post(placement, &message).await?;
+            let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
+            tracing::debug!(%gate, ?snapshot, events = ids.len(), "posted thread events");
+            self.engine
+                .store()
+                .mark_posted(&ids, self.clock.now())
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Brings one snapshot's status message up to date; posts it first if it has none and is
+    /// worth one. Returns where it is.
+    async fn refresh_status(
+        &self,
+        (gate, snapshot): &Key,
+        must_exist: bool,
+    ) -> Result<Option<ChatThread>, FlushError> {
+        let Some(spec) = self.gate(gate) else {
+            return Ok(None);
+        };
+        let Some(facts) = crate::commands::snapshot_facts(&self.engine, gate, snapshot).await?
+        else {
+            return Ok(None);
+        };
+        let message = status_message(&facts, &spec.policy, &spec.catalog, None);
+        let store = self.engine.store();
+        if let Some(thread) = store.chat_thread(gate, snapshot).await? {
+            self.surface.update(&thread.ts, &message).await?;
+            tracing::debug!(%gate, %snapshot, ts = %thread.ts, "status message updated");
+            return Ok(Some(thread));
+        }
+        if !must_exist && !self.is_live(spec, &facts) {
+            return Ok(None);
+        }
+        let ts = self.surface.post(Placement::TopLevel, &message).await?;
+        tracing::debug!(%gate, %snapshot, %ts, "status message posted");
+        let thread = ChatThread {
+            gate: gate.clone(),
+            snapshot: snapshot.clone(),
+            channel: self.surface.channel().to_string(),
+            ts,
+        };
+        Ok(Some(
+            store.record_chat_thread(&thread, self.clock.now()).await?,
+        ))
+    }
+
+    /// Whether a snapshot without a status message deserves one: it can still be decided, or it
+    /// is its gate's newest. Old snapshots found on a first start stay quiet.
+    fn is_live(&self, spec: &GateSpec, facts: &SnapshotFacts) -> bool {
+        let still_open = facts.verdict.deadline > self.clock.now();
+        let newest = self
+            .engine
+            .snapshots(&spec.name)
+            .last()
+            .is_some_and(|newest| newest.name == facts.snapshot.name);
+        still_open || newest
+    }
+
+    /// The snapshots whose status messages may be out of date after a start: those with a
+    /// thread that can still change.
+    async fn snapshots_to_refresh(&self) -> BTreeSet<Key> {
+        let threads = match self.engine.store().chat_threads().await {
+            Ok(threads) => threads,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the status threads");
+                return BTreeSet::new();
+            }
+        };
+        let now = self.clock.now();
+        threads
+            .into_iter()
+            .filter(|thread| self.may_still_change(thread, now))
+            .map(|thread| (thread.gate, thread.snapshot))
+            .collect()
+    }
+
+    fn may_still_change(&self, thread: &ChatThread, now: Timestamp) -> bool {
+        let Some(spec) = self.gate(&thread.gate) else {
+            return false;
+        };
+        self.engine
+            .snapshots(&spec.name)
+            .iter()
+            .find(|snapshot| snapshot.name == thread.snapshot)
+            .is_some_and(|snapshot| {
+                let settled = snapshot
+                    .created_at
+                    .saturating_add(spec.policy.result_timeout)
+                    .is_ok_and(|deadline| deadline < now);
+                !settled
+            })
+    }
+
+    fn gate(&self, name: &str) -> Option<&GateSpec> {
+        self.engine.gates().iter().find(|gate| gate.name == name)
+    }
+}
+
+/// The snapshot an event is about, if any.
+fn subject(event: &GateEvent) -> Option<(&str, &str)> {
+    match event {
+        GateEvent::SnapshotTracked { gate, snapshot }
+        | GateEvent::VerdictChanged { gate, snapshot, .. }
+        | GateEvent::CellBlocked { gate, snapshot, .. }
+        | GateEvent::ReleaseCreated { gate, snapshot, .. }
+        | GateEvent::ReleaseCreateFailed { gate, snapshot, .. }
+        | GateEvent::ReleaseFinished { gate, snapshot, .. } => Some((gate, snapshot)),
+        GateEvent::ReleasePlanBypassed { .. } | GateEvent::UnexpectedRelease { .. } => None,
+    }
+}
+
+/// The first line of a body, without its markup, for notifications.
+fn fallback_of(body: &str) -> String {
+    super::mrkdwn::unescape(body.lines().next().unwrap_or_default())
+}
+
+/// Why a flush stopped; it is tried again.
+#[derive(Debug, thiserror::Error)]
+enum FlushError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Chat(#[from] ChatError),
+}

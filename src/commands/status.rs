@@ -1,0 +1,36 @@
+//! `status`: the snapshots each gate tracks, newest first, with their verdicts and Releases.
+
+use super::answers::status as status_text;
+use super::context::{Answer, Context};
+use super::facts::snapshot_facts;
+use crate::engine::ReleaseMode;
+use crate::store::StoreError;
+
+/// How many snapshots per gate the answer shows; older ones are counted, not listed.
+const SHOWN_PER_GATE: usize = 10;
+
+pub async fn status(context: &Context<'_>) -> Result<Answer, StoreError> {
+    let mut text = String::new();
+    for gate in context.engine.gates() {
+        let snapshots = context.engine.snapshots(&gate.name);
+        let mode = match gate.release_mode {
+            ReleaseMode::Automatic => "releases automatically",
+            ReleaseMode::Manual => "releases on `release`",
+        };
+        text.push_str(&format!("Gate {} ({mode}):\n", gate.name));
+        let mut facts = Vec::new();
+        for snapshot in snapshots.iter().rev().take(SHOWN_PER_GATE) {
+            if let Some(found) = snapshot_facts(context.engine, &gate.name, &snapshot.name).await? {
+                facts.push(found);
+            }
+        }
+        text.push_str(&status_text(&facts));
+        let older = snapshots.len().saturating_sub(SHOWN_PER_GATE);
+        if older > 0 {
+            text.push_str(&format!(
+                "… and {older} older snapshots; `blocked-why <snapshot>` answers for any of them.\n"
+            ));
+        }
+    }
+    Ok(Answer::text(&text))
+}

@@ -1,0 +1,603 @@
+//! The Slack front end to end: the real engine, Konflux and Prow adapters against the emulated
+//! Kubernetes API and GCS, and the real slack-morphism client (Socket Mode and Web API) against
+//! the emulated Slack — status messages, threads, commands, roles, redelivery, rate limits and
+//! restarts.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use gatebot::chat::{ChatFront, ChatSurface, Notifier, Roles, serve_chat};
+use gatebot::clock::{Clock, SystemClock};
+use gatebot::config::RolesConfig;
+use gatebot::engine::{GateSpec, ReleaseMode};
+use gatebot::jira::Secret;
+use gatebot::sandbox::prow_writer::BuildResult;
+use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
+use gatebot::sandbox::world::{World, digest};
+use gatebot::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
+use support::{Running, all_jobs, gate, job, wait_until};
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+const CHANNEL: &str = "C0RELEASES";
+const RELEASER: &str = "U0RELEASER";
+const VISITOR: &str = "U0VISITOR";
+const NS: &str = "crt-redhat-acm-tenant";
+const LIMIT: Duration = Duration::from_secs(20);
+
+fn snapshot_name(n: u32) -> String {
+    format!("hypershift-operator-main-20261121-1015{n:02}-000")
+}
+
+fn build_id(series: u32, index: usize) -> String {
+    format!("18{series:08}{index:09}")
+}
+
+fn workspace() -> Workspace {
+    let mut workspace = Workspace::default()
+        .with_channel(CHANNEL, "hyperfleet-releases")
+        .with_user(EmulatedUser::new(RELEASER, "rita"))
+        .with_user(EmulatedUser::new(VISITOR, "victor"));
+    workspace.slash_command = "/gate".into();
+    workspace
+}
+
+/// Every job of the gate reports for `snapshot`, passing unless overridden.
+fn report_all(
+    world: &World,
+    snapshot: &str,
+    n: u32,
+    series: u32,
+    overrides: &[(String, BuildResult)],
+) {
+    for (i, job) in all_jobs().iter().enumerate() {
+        let build = build_id(series, i);
+        let result = overrides
+            .iter()
+            .find(|(j, _)| j == job)
+            .map_or(BuildResult::Success, |(_, r)| *r);
+        world.start_run(job, &build, &digest(n));
+        world.finish_run(job, &build, snapshot, result);
+    }
+}
+
+/// gatebot with its Slack front: engine, Socket Mode listener, chat front and notifier.
+struct Bot {
+    running: Running,
+    chat: JoinHandle<()>,
+    stop: Option<oneshot::Sender<()>>,
+    listener: Arc<SlackListener>,
+}
+
+impl Bot {
+    async fn start(world: &World, slack: &SlackEmulator) -> Self {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("gatebot=debug")
+            .with_test_writer()
+            .try_init();
+        let running = Running::start(world).await;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let api_url = slack.api_url().parse().unwrap();
+        let client = gatebot::slack::client(&api_url).unwrap();
+        let tokens = SlackTokens {
+            app: Secret::new(slack.workspace().app_token.clone()),
+            bot: Secret::new(slack.workspace().bot_token.clone()),
+        };
+        let surface: Arc<dyn ChatSurface> = Arc::new(SlackSurface::new(
+            client.clone(),
+            &tokens.bot,
+            CHANNEL,
+            Arc::new(ChannelPacing::default()),
+        ));
+        let (requests, incoming) = mpsc::channel(256);
+        let settings = SocketModeSettings {
+            connections: 1,
+            reconnect_after: Duration::from_secs(1),
+        };
+        let listener = Arc::new(
+            SlackListener::start(client, &tokens, CHANNEL, &settings, requests)
+                .await
+                .unwrap(),
+        );
+        let roles = RolesConfig {
+            releasers: vec![RELEASER.into()],
+            approvers: Vec::new(),
+            admins: Vec::new(),
+        };
+        let front = ChatFront::new(
+            running.engine.clone(),
+            surface.clone(),
+            Roles::new(roles, surface.clone()),
+            clock.clone(),
+        );
+        let notifier = Notifier::new(running.engine.clone(), surface, clock)
+            .with_coalesce(Duration::from_millis(200));
+        let (stop, stopped) = oneshot::channel();
+        let chat = tokio::spawn(serve_chat(front, notifier, incoming, async move {
+            let _ = stopped.await;
+        }));
+        let mut connected = listener.connected();
+        tokio::time::timeout(LIMIT, connected.wait_for(|up| *up))
+            .await
+            .expect("Slack says hello")
+            .unwrap();
+        Self {
+            running,
+            chat,
+            stop: Some(stop),
+            listener,
+        }
+    }
+
+    /// Stops everything at once, like a killed process.
+    async fn kill(mut self) {
+        self.chat.abort();
+        let _ = (&mut self.chat).await;
+        self.listener.shutdown().await;
+        self.stop.take();
+        self.running.kill().await;
+    }
+}
+
+async fn setup(world_gate: GateSpec) -> (World, SlackEmulator) {
+    let world = World::start(vec![world_gate], Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let slack = SlackEmulator::start(workspace()).await.unwrap();
+    (world, slack)
+}
+
+fn top_level(slack: &SlackEmulator) -> Vec<gatebot::sandbox::slack::Message> {
+    slack
+        .messages(CHANNEL)
+        .into_iter()
+        .filter(|m| m.from_bot && m.thread_ts.is_none())
+        .collect()
+}
+
+fn status_message_of(
+    slack: &SlackEmulator,
+    snapshot: &str,
+) -> Option<gatebot::sandbox::slack::Message> {
+    top_level(slack)
+        .into_iter()
+        .find(|m| m.text.contains(snapshot))
+}
+
+fn everything_in(message: &gatebot::sandbox::slack::Message) -> String {
+    format!(
+        "{} {}",
+        message.text,
+        serde_json::to_string(&message.blocks).unwrap()
+    )
+}
+
+fn replies_text(message: &gatebot::sandbox::slack::Message) -> String {
+    message
+        .replies
+        .iter()
+        .map(everything_in)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[tokio::test]
+async fn a_snapshot_gets_one_status_message_edited_in_place_with_its_events_in_the_thread() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    wait_until("the status message is posted", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some()
+    })
+    .await;
+
+    let failing = job("4.20", "aws", "baseline");
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        1,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
+    wait_until("the failure is in the thread", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some_and(|m| {
+            replies_text(&m).contains(&failing) && everything_in(&m).contains("BLOCKED")
+        })
+    })
+    .await;
+
+    // A retry passes: the gate passes and the Release is created and announced.
+    world.start_run(&failing, &build_id(2, 0), &digest(1));
+    world.finish_run(&failing, &build_id(2, 0), &snapshot, BuildResult::Success);
+    wait_until("the Release is announced in the thread", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some_and(|m| replies_text(&m).contains(":rocket:"))
+    })
+    .await;
+    let message = status_message_of(&slack, &snapshot).unwrap();
+    assert_eq!(top_level(&slack).len(), 1, "one status message, never more");
+    assert!(
+        message.edits >= 2,
+        "edited in place: {} edits",
+        message.edits
+    );
+    assert!(
+        everything_in(&message).contains("PASSED"),
+        "{}",
+        everything_in(&message)
+    );
+    assert_eq!(world.releases(NS).len(), 1);
+    let failure_replies = message
+        .replies
+        .iter()
+        .filter(|r| everything_in(r).contains(&failing))
+        .count();
+    assert_eq!(failure_replies, 1, "the failure is announced once");
+}
+
+#[tokio::test]
+async fn blocked_why_in_a_thread_answers_for_its_snapshot_and_latest_works_anywhere() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    let (first, second) = (snapshot_name(1), snapshot_name(2));
+    world.publish_snapshot(&gate(), &first, &digest(1));
+    wait_until("the first status message", LIMIT, || async {
+        status_message_of(&slack, &first).is_some()
+    })
+    .await;
+    let failing = job("4.20", "azure", "baseline");
+    report_all(
+        &world,
+        &first,
+        1,
+        1,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
+    world.publish_snapshot(&gate(), &second, &digest(2));
+    wait_until("the second status message", LIMIT, || async {
+        status_message_of(&slack, &second).is_some()
+    })
+    .await;
+
+    let thread = status_message_of(&slack, &first).unwrap().ts;
+    slack.app_mention(VISITOR, CHANNEL, "<@U0GATEBOT> blocked-why", Some(&thread));
+    wait_until(
+        "the answer is in the first snapshot's thread",
+        LIMIT,
+        || async {
+            status_message_of(&slack, &first).is_some_and(|m| {
+                m.replies.iter().any(|r| {
+                    r.text.contains(&first)
+                        && everything_in(r).contains(&failing)
+                        && !r.text.contains(":x:")
+                })
+            })
+        },
+    )
+    .await;
+
+    slack.slash_command(VISITOR, CHANNEL, "blocked-why latest");
+    wait_until(
+        "the ephemeral answer names the newest snapshot",
+        LIMIT,
+        || async {
+            slack
+                .ephemerals(CHANNEL)
+                .iter()
+                .any(|e| e.user == VISITOR && everything_in_ephemeral(e).contains(&second))
+        },
+    )
+    .await;
+}
+
+fn everything_in_ephemeral(message: &gatebot::sandbox::slack::Ephemeral) -> String {
+    format!(
+        "{} {}",
+        message.text,
+        serde_json::to_string(&message.blocks).unwrap()
+    )
+}
+
+fn manual_gate() -> GateSpec {
+    GateSpec {
+        release_mode: ReleaseMode::Manual,
+        ..gate()
+    }
+}
+
+#[tokio::test]
+async fn release_needs_a_releaser_and_a_passed_gate_and_makes_exactly_one_release() {
+    let (world, slack) = setup(manual_gate()).await;
+    let bot = Bot::start(&world, &slack).await;
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&manual_gate(), &snapshot, &digest(1));
+    let failing = job("4.20", "aws", "upgrade-from-zero");
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        1,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
+    wait_until("the gate is blocked", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some_and(|m| everything_in(&m).contains("BLOCKED"))
+    })
+    .await;
+
+    let ephemeral_for = |user: &str, needle: &str| {
+        slack
+            .ephemerals(CHANNEL)
+            .iter()
+            .any(|e| e.user == user && everything_in_ephemeral(e).contains(needle))
+    };
+    slack.slash_command(VISITOR, CHANNEL, &format!("release {snapshot}"));
+    wait_until("the visitor is refused", LIMIT, || async {
+        ephemeral_for(VISITOR, "is for releasers")
+    })
+    .await;
+
+    slack.slash_command(RELEASER, CHANNEL, &format!("release {snapshot}"));
+    wait_until(
+        "the releaser is refused with the blocked-why answer",
+        LIMIT,
+        || async {
+            ephemeral_for(RELEASER, "Nothing was released") && ephemeral_for(RELEASER, &failing)
+        },
+    )
+    .await;
+    assert!(world.releases(NS).is_empty());
+
+    world.start_run(&failing, &build_id(2, 0), &digest(1));
+    world.finish_run(&failing, &build_id(2, 0), &snapshot, BuildResult::Success);
+    wait_until("the thread says a releaser can release", LIMIT, || async {
+        status_message_of(&slack, &snapshot)
+            .is_some_and(|m| replies_text(&m).contains("A releaser can run"))
+    })
+    .await;
+    assert!(
+        world.releases(NS).is_empty(),
+        "a manual gate waits for `release`"
+    );
+
+    for _ in 0..3 {
+        slack.slash_command(RELEASER, CHANNEL, &format!("release {snapshot}"));
+    }
+    wait_until("the release is answered and announced", LIMIT, || async {
+        ephemeral_for(RELEASER, "is created")
+            && status_message_of(&slack, &snapshot)
+                .is_some_and(|m| replies_text(&m).contains(":rocket:"))
+    })
+    .await;
+    wait_until(
+        "the two later requests are told it is released already",
+        LIMIT,
+        || async {
+            slack
+                .ephemerals(CHANNEL)
+                .iter()
+                .filter(|e| e.user == RELEASER && e.text.contains("is released already"))
+                .count()
+                == 2
+        },
+    )
+    .await;
+    assert_eq!(world.releases(NS).len(), 1, "exactly one Release");
+
+    let audit = bot.running.engine.store().recent_audit(50).await.unwrap();
+    let refused = audit
+        .iter()
+        .find(|e| e.actor == VISITOR && e.action == "command.release")
+        .expect("the refusal is audited");
+    assert_eq!(refused.outcome, "refused");
+    assert_eq!(refused.channel.as_deref(), Some(CHANNEL));
+    assert!(refused.detail.contains(&snapshot), "{}", refused.detail);
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == RELEASER && e.action == "command.release" && e.outcome == "ok")
+    );
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.actor == RELEASER && e.action == "release.decide")
+    );
+}
+
+#[tokio::test]
+async fn a_redelivered_event_runs_once() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+    // Slack redelivers an event with the same event_id in new envelopes, counting retries.
+    for attempt in 0..3 {
+        slack.deliver_raw(mention_envelope(
+            &format!("env-{attempt}"),
+            "Ev0SAME",
+            attempt,
+        ));
+    }
+    wait_until("the command is answered", LIMIT, || async {
+        answers_to_mention(&slack) >= 1
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        answers_to_mention(&slack),
+        1,
+        "three deliveries, one execution"
+    );
+}
+
+const MENTION_TS: &str = "1700000999.000100";
+
+fn mention_envelope(envelope_id: &str, event_id: &str, attempt: u32) -> String {
+    serde_json::json!({
+        "envelope_id": envelope_id,
+        "type": "events_api",
+        "accepts_response_payload": false,
+        "retry_attempt": attempt,
+        "retry_reason": if attempt == 0 { "" } else { "timeout" },
+        "payload": {
+            "token": "verification-token",
+            "team_id": "T0EMULATED",
+            "api_app_id": "A0GATEBOT",
+            "type": "event_callback",
+            "event_id": event_id,
+            "event_time": 1_700_000_999,
+            "authorizations": [{
+                "enterprise_id": null,
+                "team_id": "T0EMULATED",
+                "user_id": "U0GATEBOT",
+                "is_bot": true,
+                "is_enterprise_install": false
+            }],
+            "event": {
+                "type": "app_mention",
+                "user": VISITOR,
+                "text": "<@U0GATEBOT> help status",
+                "ts": MENTION_TS,
+                "channel": CHANNEL,
+                "event_ts": MENTION_TS
+            }
+        }
+    })
+    .to_string()
+}
+
+fn answers_to_mention(slack: &SlackEmulator) -> usize {
+    slack
+        .orphan_replies(CHANNEL)
+        .into_iter()
+        .chain(slack.messages(CHANNEL).into_iter().flat_map(|m| m.replies))
+        .filter(|m| m.thread_ts.as_deref() == Some(MENTION_TS) && m.from_bot)
+        .count()
+}
+
+#[tokio::test]
+async fn a_disconnect_in_a_burst_of_fifty_commands_loses_and_doubles_none() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    for i in 0..50 {
+        if i == 25 {
+            slack.disconnect("refresh_requested");
+        }
+        slack.slash_command(VISITOR, CHANNEL, &format!("help status {i}"));
+    }
+    wait_until(
+        "all fifty are answered",
+        Duration::from_secs(30),
+        || async { slack.ephemerals(CHANNEL).len() >= 50 },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let answers = slack.ephemerals(CHANNEL);
+    assert_eq!(answers.len(), 50, "each command answered exactly once");
+    assert!(slack.connections_opened() >= 2, "the client reconnected");
+}
+
+#[tokio::test]
+async fn a_rate_limit_storm_delays_posts_but_loses_none_and_keeps_the_pace() {
+    let (world, slack) = setup(gate()).await;
+    slack.ratelimit("chat.postMessage", 1, 4);
+    slack.ratelimit("chat.update", 1, 4);
+    let _bot = Bot::start(&world, &slack).await;
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    let failing = job("4.21", "aws", "baseline");
+    let failing_too = job("4.20", "azure", "upgrade-from-zero");
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        1,
+        &[
+            (failing.clone(), BuildResult::Failure),
+            (failing_too.clone(), BuildResult::Failure),
+        ],
+    );
+    wait_until(
+        "the status and the failure reach the channel",
+        Duration::from_secs(40),
+        || async {
+            status_message_of(&slack, &snapshot)
+                .is_some_and(|m| replies_text(&m).contains(&failing_too))
+        },
+    )
+    .await;
+    assert_eq!(top_level(&slack).len(), 1);
+    assert!(
+        slack.most_posts_within(CHANNEL, Duration::from_secs(1)) <= 3,
+        "never faster than the per-channel pace"
+    );
+}
+
+#[tokio::test]
+async fn a_channel_ping_in_an_argument_comes_back_escaped() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    slack.slash_command(VISITOR, CHANNEL, "blocked-why <!channel>");
+    wait_until("the refusal is shown", LIMIT, || async {
+        !slack.ephemerals(CHANNEL).is_empty()
+    })
+    .await;
+    let answer = everything_in_ephemeral(&slack.ephemerals(CHANNEL)[0]);
+    assert!(answer.contains("&lt;!channel&gt;"), "{answer}");
+    assert!(!answer.contains("<!channel>"), "{answer}");
+}
+
+#[tokio::test]
+async fn an_event_pending_at_a_restart_is_posted_once_into_the_existing_thread() {
+    let (world, slack) = setup(gate()).await;
+    let bot = Bot::start(&world, &slack).await;
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    wait_until("the status message is posted", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some()
+    })
+    .await;
+    // Slack refuses every post for a while: the failure is decided but cannot be posted.
+    slack.fail("chat.postMessage", "service_unavailable", 1000);
+    let failing = job("4.20", "aws", "baseline");
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        1,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
+    wait_until("the failure waits in the outbox", LIMIT, || async {
+        bot.running
+            .engine
+            .store()
+            .unposted_chat_events()
+            .await
+            .unwrap()
+            .iter()
+            .any(|e| e.body.contains(&failing))
+    })
+    .await;
+    bot.kill().await;
+    slack.clear_faults("chat.postMessage");
+
+    let _again = Bot::start(&world, &slack).await;
+    wait_until(
+        "the failure is posted into the existing thread",
+        LIMIT,
+        || async {
+            status_message_of(&slack, &snapshot)
+                .is_some_and(|m| replies_text(&m).contains(&failing))
+        },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let message = status_message_of(&slack, &snapshot).unwrap();
+    assert_eq!(top_level(&slack).len(), 1, "no second status message");
+    let posted = message
+        .replies
+        .iter()
+        .filter(|r| everything_in(r).contains(&failing) && r.text.contains(":x:"))
+        .count();
+    assert_eq!(posted, 1, "posted once");
+}
