@@ -13,6 +13,9 @@ use gatebot::engine::{GateSpec, Pace};
 use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest};
 
+#[path = "support/latency.rs"]
+mod latency;
+
 const TRIALS: u32 = 200;
 const NS: &str = "crt-redhat-acm-tenant";
 
@@ -31,11 +34,6 @@ async fn until(mut condition: impl FnMut() -> bool) {
         );
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 #[tokio::main]
@@ -84,12 +82,9 @@ async fn main() {
         .await;
         latencies.push(started.elapsed());
     }
-    latencies.sort();
     println!(
-        "decision latency over {TRIALS} trials (poll interval 1 s): p50 {:?}, p99 {:?}, max {:?}",
-        percentile(&latencies, 50.0),
-        percentile(&latencies, 99.0),
-        latencies.last().expect("trials ran"),
+        "decision latency over {TRIALS} trials (poll interval 1 s): {}",
+        latency::summary(&mut latencies)
     );
     assert_eq!(
         world.releases(NS).len(),

@@ -9,11 +9,12 @@ use anyhow::Context as _;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
-use crate::chat::launch::{ChatMode, start_chat};
+use crate::chat::launch::{ChatMode, ChatRunning, start_chat};
 use crate::clock::{Clock, SystemClock};
+use crate::commands::EmergencySettings;
 use crate::config::{Config, KubernetesConfig};
 use crate::engine::{Engine, GateSpec, Pace};
-use crate::escalation::{EscalationConfig, EscalationSchedule};
+use crate::escalation::{EscalationConfig, EscalationSchedule, post_digests};
 use crate::konflux::Konflux;
 use crate::metrics::Metrics;
 use crate::prow::{ProwClient, ProwSettings};
@@ -63,8 +64,15 @@ pub async fn run(
         &options.console_user,
         &engine,
         &clock,
+        config.escalation.as_ref(),
+        EmergencySettings::from_config(config),
     )
     .await?;
+    let digests = digest_poster(
+        config.escalation.as_ref(),
+        escalation.as_ref(),
+        chat.as_ref(),
+    );
 
     let metrics = Arc::new(Metrics::default());
     let mut registry = Registry::default();
@@ -112,7 +120,12 @@ pub async fn run(
         let _ = stop.send(true);
         outcome
     };
-    let (outcome, (), ()) = tokio::join!(gates_and_endpoints, escalations, chatting);
+    let digesting = async move {
+        if let Some(digests) = digests {
+            digests.await;
+        }
+    };
+    let (outcome, (), (), ()) = tokio::join!(gates_and_endpoints, escalations, chatting, digesting);
     outcome?;
     tracing::info!("gatebot stopped");
     Ok(())
@@ -134,6 +147,30 @@ fn escalation_schedule(
         jira,
         store.clone(),
         clock.clone(),
+    ))
+}
+
+/// The poster of `[escalation.digest]`, which follows the schedule's reports and ends with it;
+/// `None` without a digest section or a chat to post it in.
+fn digest_poster<'a>(
+    escalation: Option<&'a EscalationConfig>,
+    schedule: Option<&EscalationSchedule>,
+    chat: Option<&ChatRunning>,
+) -> Option<impl Future<Output = ()> + use<'a>> {
+    let (escalation, schedule) = (escalation?, schedule?);
+    let digest = escalation.digest.as_ref()?;
+    let Some(chat) = chat else {
+        tracing::warn!(
+            channel = %digest.channel,
+            "[escalation.digest] is set but no chat runs (see --chat); escalation digests are not posted"
+        );
+        return None;
+    };
+    Some(post_digests(
+        schedule.feed(),
+        chat.surface_for(&digest.channel),
+        digest.thread_ts.clone(),
+        escalation,
     ))
 }
 

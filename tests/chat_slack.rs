@@ -8,179 +8,25 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatebot::chat::{ChatFront, ChatSurface, Notifier, Roles, serve_chat};
-use gatebot::clock::{Clock, SystemClock};
-use gatebot::config::RolesConfig;
+use gatebot::clock::SystemClock;
 use gatebot::engine::{GateSpec, ReleaseMode};
-use gatebot::jira::Secret;
 use gatebot::sandbox::prow_writer::BuildResult;
-use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
+use gatebot::sandbox::slack::SlackEmulator;
 use gatebot::sandbox::world::{World, digest};
-use gatebot::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
-use support::{Running, all_jobs, gate, job, wait_until};
-use tokio::sync::{mpsc, oneshot};
-use tokio::task::JoinHandle;
-
-const CHANNEL: &str = "C0RELEASES";
-const RELEASER: &str = "U0RELEASER";
-const VISITOR: &str = "U0VISITOR";
-const NS: &str = "crt-redhat-acm-tenant";
-const LIMIT: Duration = Duration::from_secs(20);
-
-fn snapshot_name(n: u32) -> String {
-    format!("hypershift-operator-main-20261121-1015{n:02}-000")
-}
-
-fn build_id(series: u32, index: usize) -> String {
-    format!("18{series:08}{index:09}")
-}
-
-fn workspace() -> Workspace {
-    let mut workspace = Workspace::default()
-        .with_channel(CHANNEL, "hyperfleet-releases")
-        .with_user(EmulatedUser::new(RELEASER, "rita"))
-        .with_user(EmulatedUser::new(VISITOR, "victor"));
-    workspace.slash_command = "/gate".into();
-    workspace
-}
-
-/// Every job of the gate reports for `snapshot`, passing unless overridden.
-fn report_all(
-    world: &World,
-    snapshot: &str,
-    n: u32,
-    series: u32,
-    overrides: &[(String, BuildResult)],
-) {
-    for (i, job) in all_jobs().iter().enumerate() {
-        let build = build_id(series, i);
-        let result = overrides
-            .iter()
-            .find(|(j, _)| j == job)
-            .map_or(BuildResult::Success, |(_, r)| *r);
-        world.start_run(job, &build, &digest(n));
-        world.finish_run(job, &build, snapshot, result);
-    }
-}
-
-/// gatebot with its Slack front: engine, Socket Mode listener, chat front and notifier.
-struct Bot {
-    running: Running,
-    chat: JoinHandle<()>,
-    stop: Option<oneshot::Sender<()>>,
-    listener: Arc<SlackListener>,
-}
-
-impl Bot {
-    async fn start(world: &World, slack: &SlackEmulator) -> Self {
-        let _ = tracing_subscriber::fmt()
-            .with_env_filter("gatebot=debug")
-            .with_test_writer()
-            .try_init();
-        let running = Running::start(world).await;
-        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
-        let api_url = slack.api_url().parse().unwrap();
-        let client = gatebot::slack::client(&api_url).unwrap();
-        let tokens = SlackTokens {
-            app: Secret::new(slack.workspace().app_token.clone()),
-            bot: Secret::new(slack.workspace().bot_token.clone()),
-        };
-        let surface: Arc<dyn ChatSurface> = Arc::new(SlackSurface::new(
-            client.clone(),
-            &tokens.bot,
-            CHANNEL,
-            Arc::new(ChannelPacing::default()),
-        ));
-        let (requests, incoming) = mpsc::channel(256);
-        let settings = SocketModeSettings {
-            connections: 1,
-            reconnect_after: Duration::from_secs(1),
-        };
-        let listener = Arc::new(
-            SlackListener::start(client, &tokens, CHANNEL, &settings, requests)
-                .await
-                .unwrap(),
-        );
-        let roles = RolesConfig {
-            releasers: vec![RELEASER.into()],
-            approvers: Vec::new(),
-            admins: Vec::new(),
-        };
-        let front = ChatFront::new(
-            running.engine.clone(),
-            surface.clone(),
-            Roles::new(roles, surface.clone()),
-            clock.clone(),
-        );
-        let notifier = Notifier::new(running.engine.clone(), surface, clock)
-            .with_coalesce(Duration::from_millis(200));
-        let (stop, stopped) = oneshot::channel();
-        let chat = tokio::spawn(serve_chat(front, notifier, incoming, async move {
-            let _ = stopped.await;
-        }));
-        let mut connected = listener.connected();
-        tokio::time::timeout(LIMIT, connected.wait_for(|up| *up))
-            .await
-            .expect("Slack says hello")
-            .unwrap();
-        Self {
-            running,
-            chat,
-            stop: Some(stop),
-            listener,
-        }
-    }
-
-    /// Stops everything at once, like a killed process.
-    async fn kill(mut self) {
-        self.chat.abort();
-        let _ = (&mut self.chat).await;
-        self.listener.shutdown().await;
-        self.stop.take();
-        self.running.kill().await;
-    }
-}
+use support::chat::{
+    Bot, CHANNEL, LIMIT, NS, RELEASER, VISITOR, build_id, everything_in, everything_in_ephemeral,
+    replies_text, report_all, snapshot_name, status_message_of, top_level, workspace,
+};
+use support::{gate, job, wait_until};
 
 async fn setup(world_gate: GateSpec) -> (World, SlackEmulator) {
     let world = World::start(vec![world_gate], Arc::new(SystemClock))
         .await
         .unwrap();
-    let slack = SlackEmulator::start(workspace()).await.unwrap();
+    let slack = SlackEmulator::start(workspace(&[(RELEASER, "rita"), (VISITOR, "victor")]))
+        .await
+        .unwrap();
     (world, slack)
-}
-
-fn top_level(slack: &SlackEmulator) -> Vec<gatebot::sandbox::slack::Message> {
-    slack
-        .messages(CHANNEL)
-        .into_iter()
-        .filter(|m| m.from_bot && m.thread_ts.is_none())
-        .collect()
-}
-
-fn status_message_of(
-    slack: &SlackEmulator,
-    snapshot: &str,
-) -> Option<gatebot::sandbox::slack::Message> {
-    top_level(slack)
-        .into_iter()
-        .find(|m| m.text.contains(snapshot))
-}
-
-fn everything_in(message: &gatebot::sandbox::slack::Message) -> String {
-    format!(
-        "{} {}",
-        message.text,
-        serde_json::to_string(&message.blocks).unwrap()
-    )
-}
-
-fn replies_text(message: &gatebot::sandbox::slack::Message) -> String {
-    message
-        .replies
-        .iter()
-        .map(everything_in)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[tokio::test]
@@ -290,14 +136,6 @@ async fn blocked_why_in_a_thread_answers_for_its_snapshot_and_latest_works_anywh
         },
     )
     .await;
-}
-
-fn everything_in_ephemeral(message: &gatebot::sandbox::slack::Ephemeral) -> String {
-    format!(
-        "{} {}",
-        message.text,
-        serde_json::to_string(&message.blocks).unwrap()
-    )
 }
 
 fn manual_gate() -> GateSpec {

@@ -127,7 +127,12 @@ fn the_built_in_commands_have_the_declared_roles_and_effects() {
             ("help", Role::Everyone, false),
             ("status", Role::Everyone, false),
             ("blocked-why", Role::Everyone, false),
+            ("escalations", Role::Everyone, false),
             ("release", Role::Releaser, true),
+            ("emergency", Role::Releaser, true),
+            ("approve", Role::Approver, true),
+            ("deny", Role::Approver, true),
+            ("audit", Role::Everyone, false),
         ]
     );
 }
@@ -194,8 +199,8 @@ fn an_unknown_command_is_answered_with_the_commands_there_are() {
     let error = Catalogue::builtin().parse("relase x").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`relase` is not a command; the commands are `help`, `status`, `blocked-why` and \
-         `release`. Try `help`."
+        "`relase` is not a command; the commands are `help`, `status`, `blocked-why`, \
+         `escalations`, `release`, `emergency`, `approve`, `deny` and `audit`. Try `help`."
     );
     let error = Catalogue::builtin().parse("help relase").unwrap_err();
     assert!(matches!(error, UsageError::UnknownCommand { typed, .. } if typed == "relase"));
@@ -370,5 +375,58 @@ fn the_manifest_is_a_socket_mode_app_within_slack_limits() {
     assert!(
         manifest["settings"]["event_subscriptions"]["request_url"].is_null(),
         "a Socket Mode app has no request URL"
+    );
+}
+
+#[test]
+fn emergency_reads_the_justification_as_typed_or_as_a_flag() {
+    let catalogue = Catalogue::builtin();
+    for line in [
+        "emergency snap-1 OCPBUGS-1: <!channel> & \"quotes\" stay",
+        "emergency --justification 'OCPBUGS-1: <!channel> & \"quotes\" stay' snap-1",
+    ] {
+        let invocation = catalogue.parse(line).unwrap();
+        assert_eq!(
+            invocation.args.snapshot("snapshot"),
+            Some(SnapshotArg::Named("snap-1".to_string())),
+            "{line}"
+        );
+        assert_eq!(
+            invocation.args.text("justification"),
+            Some("OCPBUGS-1: <!channel> & \"quotes\" stay"),
+            "{line}"
+        );
+    }
+    assert_eq!(
+        catalogue.parse("emergency snap-1").unwrap_err().to_string(),
+        "`emergency` needs its `justification`: `emergency <snapshot> <justification>`. \
+         Try `help emergency`."
+    );
+}
+
+#[test]
+fn the_buttons_values_are_command_lines_and_deny_needs_no_reason() {
+    let catalogue = Catalogue::builtin();
+    let approve = catalogue.parse("approve em-1a2b3c4d").unwrap();
+    assert_eq!(approve.spec.name, "approve");
+    assert_eq!(approve.args.request_id("request"), Some("em-1a2b3c4d"));
+    let click = catalogue.parse("deny em-1a2b3c4d").unwrap();
+    assert_eq!(click.args.text("reason"), None);
+    let typed = catalogue
+        .parse("deny em-1a2b3c4d the fix is not in this build")
+        .unwrap();
+    assert_eq!(
+        typed.args.text("reason"),
+        Some("the fix is not in this build")
+    );
+}
+
+#[test]
+fn audit_takes_an_optional_count() {
+    let catalogue = Catalogue::builtin();
+    assert_eq!(catalogue.parse("audit").unwrap().args.count("count"), None);
+    assert_eq!(
+        catalogue.parse("audit 25").unwrap().args.count("count"),
+        Some(25)
     );
 }

@@ -9,39 +9,14 @@ use std::time::Duration;
 
 use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest};
-use support::{GATE_TOML, all_jobs, gate, job, wait_until, world};
+use support::{GATE_TOML, all_jobs, free_port, gate, job, wait_until, world, world_config};
 
 const NS: &str = "crt-redhat-acm-tenant";
 const LIMIT: Duration = Duration::from_secs(30);
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A configuration for the test gate pointing at the world's emulators.
 fn config(world: &World, listen_port: u16) -> String {
-    format!(
-        r#"[store]
-url = "{store}"
-
-[kubernetes]
-api_url = "{kube}"
-
-[prow]
-gcs_url = "{gcs}"
-poll_interval = "1s"
-
-[server]
-listen = "127.0.0.1:{listen_port}"
-{GATE_TOML}"#,
-        store = world.store_url(),
-        kube = world.kube.url(),
-        gcs = world.gcs.url(),
-    )
+    format!("{}{GATE_TOML}", world_config(world, listen_port))
 }
 
 struct Bot {

@@ -2,13 +2,15 @@
 //! `GATEBOT_TEST_POSTGRES_URL` names a server (CI sets it when one answers on 127.0.0.1:5432).
 //! Each Postgres test gets a database of its own.
 
-use jiff::Timestamp;
+use std::collections::BTreeMap;
+
+use jiff::{SignedDuration, Timestamp};
 use sqlx::Executor;
 
 use gatebot::gate::{JobRun, RunState, RunTarget, Snapshot};
 use gatebot::store::{
-    AuditEntry, ReleaseKind, ReleasePlanCheck, ReleaseRecord, ReleaseStatus, RunChange, Store,
-    UnexpectedRelease,
+    AuditEntry, Closing, EmergencyRequest, ReleaseKind, ReleasePlanCheck, ReleaseRecord,
+    ReleaseStatus, RequestState, RunChange, Store, UnexpectedRelease,
 };
 
 fn at(seconds: i64) -> Timestamp {
@@ -134,7 +136,10 @@ async fn everything_recorded_survives_a_restart() {
                 .await
                 .unwrap();
             store
-                .decide_release(&decision("rel-1", "snap-1", ReleaseKind::Gated))
+                .decide_release(
+                    &decision("rel-1", "snap-1", ReleaseKind::Gated),
+                    &BTreeMap::new(),
+                )
                 .await
                 .unwrap();
         }
@@ -195,11 +200,17 @@ async fn one_release_per_snapshot_whichever_path_decides_first() {
     for db in Database::all("one_release").await {
         let store = Store::open(&db.url).await.unwrap();
         let first = store
-            .decide_release(&decision("rel-gated", "snap-1", ReleaseKind::Gated))
+            .decide_release(
+                &decision("rel-gated", "snap-1", ReleaseKind::Gated),
+                &BTreeMap::new(),
+            )
             .await
             .unwrap();
         let second = store
-            .decide_release(&decision("rel-emergency", "snap-1", ReleaseKind::Emergency))
+            .decide_release(
+                &decision("rel-emergency", "snap-1", ReleaseKind::Emergency),
+                &BTreeMap::new(),
+            )
             .await
             .unwrap();
         assert!(first.won && !second.won);
@@ -218,7 +229,11 @@ async fn two_replicas_deciding_at_once_record_one_release() {
         let a = Store::open(&db.url).await.unwrap();
         let b = Store::open(&db.url).await.unwrap();
         let record = decision("rel-1", "snap-1", ReleaseKind::Gated);
-        let (left, right) = tokio::join!(a.decide_release(&record), b.decide_release(&record));
+        let none = BTreeMap::new();
+        let (left, right) = tokio::join!(
+            a.decide_release(&record, &none),
+            b.decide_release(&record, &none)
+        );
         let (left, right) = (left.unwrap(), right.unwrap());
         assert_eq!(left.record.name, right.record.name);
         assert!(left.won != right.won, "exactly one decision wins");
@@ -231,7 +246,10 @@ async fn a_final_release_status_is_never_left() {
     for db in Database::all("final_status").await {
         let store = Store::open(&db.url).await.unwrap();
         store
-            .decide_release(&decision("rel-1", "snap-1", ReleaseKind::Gated))
+            .decide_release(
+                &decision("rel-1", "snap-1", ReleaseKind::Gated),
+                &BTreeMap::new(),
+            )
             .await
             .unwrap();
         assert!(
@@ -407,4 +425,271 @@ async fn an_unreachable_database_is_a_clear_error_without_the_password() {
         "{text}"
     );
     assert!(!text.contains("s3cret"), "{text}");
+}
+
+fn annotations(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_release_keeps_the_annotations_it_was_decided_with() {
+    for db in Database::all("annotations").await {
+        let store = Store::open(&db.url).await.unwrap();
+        let emergency = annotations(&[
+            ("release.hypershift.io/emergency", "true"),
+            (
+                "release.hypershift.io/justification",
+                "<!channel> & <@U123> \"ship\"",
+            ),
+        ]);
+        store
+            .decide_release(
+                &decision("rel-emergency", "snap-1", ReleaseKind::Emergency),
+                &emergency,
+            )
+            .await
+            .unwrap();
+        let late = store
+            .decide_release(
+                &decision("rel-gated", "snap-1", ReleaseKind::Gated),
+                &annotations(&[("other", "x")]),
+            )
+            .await
+            .unwrap();
+        assert!(!late.won);
+        let reopened = Store::open(&db.url).await.unwrap();
+        assert_eq!(
+            reopened.release_annotations("rel-emergency").await.unwrap(),
+            emergency
+        );
+        assert!(
+            reopened
+                .release_annotations("rel-gated")
+                .await
+                .unwrap()
+                .is_empty(),
+            "the losing decision left nothing behind"
+        );
+        store
+            .decide_release(
+                &decision("rel-plain", "snap-2", ReleaseKind::Gated),
+                &BTreeMap::new(),
+            )
+            .await
+            .unwrap();
+        assert!(
+            store
+                .release_annotations("rel-plain")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+}
+
+#[tokio::test]
+async fn releases_are_counted_by_kind_within_a_window() {
+    for db in Database::all("release_kinds").await {
+        let store = Store::open(&db.url).await.unwrap();
+        let decided_at = |record: ReleaseRecord, seconds: i64| ReleaseRecord {
+            decided_at: at(seconds),
+            ..record
+        };
+        for (name, snapshot, kind, seconds) in [
+            ("r1", "s1", ReleaseKind::Gated, 0),
+            ("r2", "s2", ReleaseKind::Gated, 100),
+            ("r3", "s3", ReleaseKind::Manual, 100),
+            ("r4", "s4", ReleaseKind::Emergency, 100),
+        ] {
+            store
+                .decide_release(
+                    &decided_at(decision(name, snapshot, kind), seconds),
+                    &BTreeMap::new(),
+                )
+                .await
+                .unwrap();
+        }
+        let mut kinds = store.release_kinds_since(at(50)).await.unwrap();
+        kinds.sort_by_key(|(kind, _)| kind.as_str());
+        assert_eq!(
+            kinds,
+            [
+                (ReleaseKind::Emergency, 1),
+                (ReleaseKind::Gated, 1),
+                (ReleaseKind::Manual, 1)
+            ]
+        );
+    }
+}
+
+fn emergency_request(id: &str, snapshot: &str) -> EmergencyRequest {
+    EmergencyRequest {
+        id: id.into(),
+        gate: "ho".into(),
+        snapshot: snapshot.into(),
+        digest: Some(format!("sha256:{}", "a".repeat(64))),
+        git_revision: Some("abc".into()),
+        gate_state: "BLOCKED — 7 of 8 required passed, 1 failed".into(),
+        requester: "U0REQ".into(),
+        justification: "<!channel> OCPBUGS-1 & friends".into(),
+        approvals_needed: 2,
+        state: RequestState::Pending,
+        requested_at: at(0),
+        expires_at: at(0) + SignedDuration::from_hours(2),
+        channel: "C0REL".into(),
+        thread_ts: Some("1.1".into()),
+        message_ts: None,
+        permalink: None,
+        closed_by: None,
+        closed_at: None,
+        reason: None,
+        release_name: None,
+    }
+}
+
+#[tokio::test]
+async fn an_emergency_request_is_pending_once_per_snapshot_and_closes_once() {
+    for db in Database::all("emergency_requests").await {
+        let store = Store::open(&db.url).await.unwrap();
+        let request = emergency_request("em-1", "snap-1");
+        assert!(store.record_emergency_request(&request).await.unwrap());
+        assert!(
+            !store
+                .record_emergency_request(&emergency_request("em-2", "snap-1"))
+                .await
+                .unwrap(),
+            "one pending request per snapshot"
+        );
+        assert!(
+            store
+                .record_emergency_request(&emergency_request("em-3", "snap-2"))
+                .await
+                .unwrap()
+        );
+        store
+            .set_emergency_message("em-1", "2.2", Some("https://slack/p22"))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .add_emergency_approval("em-1", "U0A", at(10))
+                .await
+                .unwrap()
+        );
+        assert!(
+            !store
+                .add_emergency_approval("em-1", "U0A", at(11))
+                .await
+                .unwrap()
+        );
+        assert!(
+            store
+                .add_emergency_approval("em-1", "U0B", at(12))
+                .await
+                .unwrap()
+        );
+        let approvers: Vec<String> = store
+            .emergency_approvals("em-1")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|approval| approval.approver)
+            .collect();
+        assert_eq!(approvers, ["U0A", "U0B"]);
+
+        let approved = Closing {
+            state: RequestState::Approved,
+            by: "U0B",
+            at: at(12),
+            reason: None,
+            release_name: Some("rel-1"),
+        };
+        let denied = Closing {
+            state: RequestState::Denied,
+            by: "U0C",
+            at: at(13),
+            reason: Some("no"),
+            release_name: None,
+        };
+        let (first, second) = tokio::join!(
+            store.close_emergency_request("em-1", RequestState::Pending, &approved),
+            store.close_emergency_request("em-1", RequestState::Pending, &denied)
+        );
+        assert!(
+            first.unwrap() != second.unwrap(),
+            "exactly one closing holds"
+        );
+
+        let reopened = Store::open(&db.url).await.unwrap();
+        let closed = reopened.emergency_request("em-1").await.unwrap().unwrap();
+        assert_eq!(closed.message_ts.as_deref(), Some("2.2"));
+        assert_eq!(closed.permalink.as_deref(), Some("https://slack/p22"));
+        assert_eq!(closed.justification, request.justification);
+        assert_eq!(closed.approvals_needed, 2);
+        assert!(matches!(
+            closed.state,
+            RequestState::Approved | RequestState::Denied
+        ));
+        assert_eq!(
+            reopened
+                .pending_emergency_request("ho", "snap-1")
+                .await
+                .unwrap(),
+            None
+        );
+        assert!(
+            reopened
+                .record_emergency_request(&emergency_request("em-4", "snap-1"))
+                .await
+                .unwrap(),
+            "a closed request frees the snapshot for a new one"
+        );
+        assert_eq!(reopened.emergency_request("em-404").await.unwrap(), None);
+    }
+}
+
+#[tokio::test]
+async fn only_requests_past_their_expiry_are_overdue() {
+    for db in Database::all("emergency_overdue").await {
+        let store = Store::open(&db.url).await.unwrap();
+        store
+            .record_emergency_request(&emergency_request("em-1", "snap-1"))
+            .await
+            .unwrap();
+        let later = EmergencyRequest {
+            expires_at: at(0) + SignedDuration::from_hours(3),
+            ..emergency_request("em-2", "snap-2")
+        };
+        store.record_emergency_request(&later).await.unwrap();
+        let overdue = |hours: i64| {
+            let store = store.clone();
+            async move {
+                store
+                    .overdue_emergency_requests(at(0) + SignedDuration::from_hours(hours))
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|request| request.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        assert!(overdue(1).await.is_empty());
+        assert_eq!(overdue(2).await, ["em-1"]);
+        assert_eq!(overdue(4).await, ["em-1", "em-2"]);
+        let expired = Closing {
+            state: RequestState::Expired,
+            by: "gatebot",
+            at: at(0) + SignedDuration::from_hours(4),
+            reason: None,
+            release_name: None,
+        };
+        store
+            .close_emergency_request("em-1", RequestState::Pending, &expired)
+            .await
+            .unwrap();
+        assert_eq!(overdue(4).await, ["em-2"]);
+    }
 }

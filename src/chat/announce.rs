@@ -135,6 +135,16 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
     }
 }
 
+/// The reply for a Release created in an emergency: the gate did not pass, so it must not
+/// read like one that did.
+pub fn emergency_release_created(release: &str, namespace: &str) -> String {
+    format!(
+        ":rotating_light: Emergency Release {} created in {} without the gate; it requires review.",
+        code(release),
+        code(namespace)
+    )
+}
+
 /// A required cell that failed or timed out: which, the run that decided it, and when.
 fn blocked_cell(cell: &CellVerdict) -> String {
     let key = mrkdwn::escape(&cell.key.to_string());

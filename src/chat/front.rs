@@ -11,8 +11,11 @@ use super::message::Message;
 use super::roles::Roles;
 use super::surface::{ChatSurface, Incoming, Placement, Via};
 use crate::clock::Clock;
-use crate::commands::{Answer, Catalogue, Context, Role, ThreadSnapshot, execute};
+use crate::commands::{
+    Answer, Catalogue, Context, EmergencySettings, Role, ThreadSnapshot, execute,
+};
 use crate::engine::Engine;
+use crate::escalation::EscalationConfig;
 use crate::store::{AuditEntry, StoreError};
 
 /// Routes requests from one chat surface to the command handlers.
@@ -21,6 +24,8 @@ pub struct ChatFront {
     surface: Arc<dyn ChatSurface>,
     roles: Roles,
     clock: Arc<dyn Clock>,
+    escalation: Option<EscalationConfig>,
+    emergency: EmergencySettings,
 }
 
 impl ChatFront {
@@ -35,7 +40,21 @@ impl ChatFront {
             surface,
             roles,
             clock,
+            escalation: None,
+            emergency: EmergencySettings::default(),
         }
+    }
+
+    /// Lets `escalations` read the `[escalation]` section's ladder, calendar and Jira address.
+    pub fn with_escalation(mut self, escalation: Option<EscalationConfig>) -> Self {
+        self.escalation = escalation;
+        self
+    }
+
+    /// Sets the rules of emergency releases: approvals, expiry, annotations and plans.
+    pub fn with_emergency(mut self, emergency: EmergencySettings) -> Self {
+        self.emergency = emergency;
+        self
     }
 
     /// Handles one request completely, answering in chat. Failures are logged; a person whose
@@ -103,7 +122,10 @@ impl ChatFront {
             channel: &incoming.channel,
             thread: incoming.thread_ts.as_deref(),
             thread_snapshot: thread_snapshot.as_ref(),
+            escalation: self.escalation.as_ref(),
             now,
+            surface: self.surface.as_ref(),
+            emergency: &self.emergency,
         };
         let answer: Answer = execute(&invocation, &context).await?;
         if spec.changes_state {

@@ -17,8 +17,11 @@ use super::roles::Roles;
 use super::serve::serve_chat;
 use super::surface::{ChatSurface, Incoming};
 use crate::clock::Clock;
+use crate::commands::EmergencySettings;
 use crate::config::ChatConfig;
 use crate::engine::Engine;
+use crate::escalation::EscalationConfig;
+use crate::jira::Secret;
 use crate::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
 
 /// Which chat `gatebot run` talks to.
@@ -40,7 +43,13 @@ pub struct ChatRunning {
     front: ChatFront,
     notifier: Notifier,
     requests: mpsc::Receiver<Incoming>,
+    surfaces: SurfaceFactory,
 }
+
+/// Makes a surface for any channel of the running chat — on Slack with the same client, token
+/// and pacing, on the console printing to the same output — for posts outside the chat's own
+/// channel, such as the escalation digest.
+type SurfaceFactory = Box<dyn Fn(&str) -> Arc<dyn ChatSurface> + Send + Sync>;
 
 /// How many requests may wait for a handler before new ones are refused at the door.
 const WAITING_REQUESTS: usize = 256;
@@ -52,21 +61,25 @@ pub async fn start_chat(
     console_user: &str,
     engine: &Engine,
     clock: &Arc<dyn Clock>,
+    escalation: Option<&EscalationConfig>,
+    emergency: EmergencySettings,
 ) -> anyhow::Result<Option<ChatRunning>> {
     let (sender, requests) = mpsc::channel(WAITING_REQUESTS);
     let roles = config.map(|chat| chat.roles.clone()).unwrap_or_default();
-    let (surface, listener): (Arc<dyn ChatSurface>, Option<SlackListener>) = match (mode, config) {
+    let (surfaces, channel, listener) = match (mode, config) {
         (ChatMode::Off, _) | (ChatMode::Auto, None) => return Ok(None),
         (ChatMode::Slack, None) => anyhow::bail!(
             "--chat slack needs a [chat] section with the channel, the Slack token variables and the roles; see docs/configuration.md"
         ),
         (ChatMode::Console, config) => {
             let channel = config.map_or("console", |chat| chat.channel.as_str());
-            let surface = Arc::new(ConsoleSurface::new(channel, std::io::stdout()));
-            let (channel, user) = (channel.to_string(), console_user.to_string());
+            let surfaces: SurfaceFactory = Box::new(|channel: &str| {
+                Arc::new(ConsoleSurface::new(channel, std::io::stdout())) as Arc<dyn ChatSurface>
+            });
+            let (typed_in, user) = (channel.to_string(), console_user.to_string());
             tokio::spawn(async move {
                 let stdin = BufReader::new(tokio::io::stdin());
-                read_commands(stdin, &channel, &user, |incoming| {
+                read_commands(stdin, &typed_in, &user, |incoming| {
                     let sender = sender.clone();
                     async move {
                         let _ = sender.send(incoming).await;
@@ -74,18 +87,13 @@ pub async fn start_chat(
                 })
                 .await;
             });
-            (surface, None)
+            (surfaces, channel, None)
         }
         (ChatMode::Slack | ChatMode::Auto, Some(chat)) => {
             let tokens = SlackTokens::from_environment(&chat.slack).map_err(anyhow::Error::msg)?;
             let client = crate::slack::client(&chat.slack.api_url)
                 .context("cannot build the Slack client")?;
-            let surface = Arc::new(SlackSurface::new(
-                client.clone(),
-                &tokens.bot,
-                chat.channel.clone(),
-                Arc::new(ChannelPacing::default()),
-            ));
+            let surfaces = slack_surfaces(client.clone(), &tokens.bot);
             let listener = SlackListener::start(
                 client,
                 &tokens,
@@ -95,15 +103,18 @@ pub async fn start_chat(
             )
             .await
             .context("cannot start Slack Socket Mode")?;
-            (surface, Some(listener))
+            (surfaces, chat.channel.as_str(), Some(listener))
         }
     };
+    let surface = surfaces(channel);
     let front = ChatFront::new(
         engine.clone(),
         surface.clone(),
         Roles::new(roles, surface.clone()),
         clock.clone(),
-    );
+    )
+    .with_escalation(escalation.cloned())
+    .with_emergency(emergency);
     let notifier = Notifier::new(engine.clone(), surface, clock.clone());
     Ok(Some(ChatRunning {
         connected: listener.as_ref().map(SlackListener::connected),
@@ -111,10 +122,32 @@ pub async fn start_chat(
         front,
         notifier,
         requests,
+        surfaces,
     }))
 }
 
+/// Slack surfaces sharing one pacing, so posts to every channel keep within Slack's limits.
+fn slack_surfaces(
+    client: Arc<slack_morphism::prelude::SlackHyperClient>,
+    bot_token: &Secret,
+) -> SurfaceFactory {
+    let (bot_token, pacing) = (bot_token.clone(), Arc::new(ChannelPacing::default()));
+    Box::new(move |channel: &str| {
+        Arc::new(SlackSurface::new(
+            client.clone(),
+            &bot_token,
+            channel,
+            pacing.clone(),
+        )) as Arc<dyn ChatSurface>
+    })
+}
+
 impl ChatRunning {
+    /// A surface posting into `channel` through this chat.
+    pub fn surface_for(&self, channel: &str) -> Arc<dyn ChatSurface> {
+        (self.surfaces)(channel)
+    }
+
     /// Serves the chat until `shutdown`, then closes the Slack connections.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         serve_chat(self.front, self.notifier, self.requests, shutdown).await;

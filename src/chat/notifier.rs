@@ -5,6 +5,9 @@
 //! posts whatever was queued, into the same threads (their timestamps are stored). Bursts are
 //! coalesced: everything that arrives within the coalescing window makes one edit per snapshot
 //! and at most one reply per thread.
+//!
+//! The notifier also closes emergency requests whose time ran out, now and then, so their
+//! messages stop offering buttons that can no longer work.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -15,19 +18,23 @@ use jiff::Timestamp;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
-use super::announce::announcement;
+use super::announce::{announcement, emergency_release_created};
 use super::message::Message;
 use super::status_message::status_message;
 use super::surface::{ChatError, ChatSurface, Placement};
 use crate::clock::Clock;
 use crate::commands::answers::SnapshotFacts;
+use crate::commands::expire_overdue;
 use crate::engine::{Engine, GateEvent, GateSpec, ReleaseMode};
-use crate::store::{ChatThread, OutboxEntry, StoreError};
+use crate::store::{ChatThread, OutboxEntry, ReleaseKind, StoreError};
 
 /// How long after a change the notifier waits for more before posting.
 pub const DEFAULT_COALESCE: Duration = Duration::from_secs(2);
 /// How long to wait before trying again after the chat service failed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(15);
+/// How often overdue emergency requests are looked for; an expired request is refused when
+/// clicked in between, so this only decides how soon its buttons disappear.
+pub const DEFAULT_EXPIRY_CHECK: Duration = Duration::from_secs(30);
 
 /// Keeps the status threads of every gate up to date on one chat surface.
 pub struct Notifier {
@@ -35,6 +42,7 @@ pub struct Notifier {
     surface: Arc<dyn ChatSurface>,
     clock: Arc<dyn Clock>,
     coalesce: Duration,
+    expiry_check: Duration,
 }
 
 /// A snapshot, as `(gate, snapshot)`.
@@ -47,11 +55,18 @@ impl Notifier {
             surface,
             clock,
             coalesce: DEFAULT_COALESCE,
+            expiry_check: DEFAULT_EXPIRY_CHECK,
         }
     }
 
     pub fn with_coalesce(mut self, coalesce: Duration) -> Self {
         self.coalesce = coalesce;
+        self
+    }
+
+    /// How often overdue emergency requests are closed (every 30 s by default).
+    pub fn with_expiry_check(mut self, every: Duration) -> Self {
+        self.expiry_check = every;
         self
     }
 
@@ -61,6 +76,8 @@ impl Notifier {
         let mut dirty: BTreeSet<Key> = self.snapshots_to_refresh().await;
         // Whatever a previous run queued is posted first.
         let mut flush_at = Some(Instant::now());
+        let mut expiry_checks = tokio::time::interval(self.expiry_check);
+        expiry_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
             let due = async {
@@ -84,6 +101,7 @@ impl Notifier {
                     }
                     Err(RecvError::Closed) => break,
                 },
+                _ = expiry_checks.tick() => self.expire_overdue_requests().await,
                 () = due => {
                     flush_at = match self.flush(&mut dirty).await {
                         Ok(()) => None,
@@ -110,9 +128,19 @@ impl Notifier {
                 .is_some_and(|spec| spec.release_mode == ReleaseMode::Manual)
         };
         let gate_of_event = subject(event).map(|(gate, _)| gate).unwrap_or_default();
-        let Some(line) = announcement(event, manual(gate_of_event)) else {
+        let Some(mut line) = announcement(event, manual(gate_of_event)) else {
             return;
         };
+        if let GateEvent::ReleaseCreated {
+            gate,
+            snapshot,
+            release,
+            namespace,
+        } = event
+            && self.is_emergency_release(gate, snapshot).await
+        {
+            line.body = emergency_release_created(release, namespace);
+        }
         let gate = match (&line.snapshot, line.gate.is_empty()) {
             (Some(snapshot), true) => self
                 .engine
@@ -138,6 +166,29 @@ impl Notifier {
             .await;
         if let Err(error) = queued {
             tracing::error!(%error, body = %line.body, "cannot queue a chat event; it will not be posted");
+        }
+    }
+
+    /// Whether the snapshot's Release was an emergency one, which did not pass the gate.
+    async fn is_emergency_release(&self, gate: &str, snapshot: &str) -> bool {
+        match self
+            .engine
+            .store()
+            .release_for_snapshot(gate, snapshot)
+            .await
+        {
+            Ok(release) => release.is_some_and(|release| release.kind == ReleaseKind::Emergency),
+            Err(error) => {
+                tracing::warn!(%error, %snapshot, "cannot read the Release's kind; announcing it as gated");
+                false
+            }
+        }
+    }
+
+    async fn expire_overdue_requests(&self) {
+        let now = self.clock.now();
+        if let Err(error) = expire_overdue(&self.engine, self.surface.as_ref(), now).await {
+            tracing::warn!(%error, "cannot expire overdue emergency requests; trying again later");
         }
     }
 

@@ -88,3 +88,103 @@ impl Roles {
 fn is_group(id: &str) -> bool {
     id.starts_with('S')
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_trait::async_trait;
+
+    use super::*;
+    use crate::chat::{Message, Placement};
+
+    /// A chat that only knows one user group, and counts how often it is asked.
+    #[derive(Default)]
+    struct OneGroup {
+        lookups: AtomicUsize,
+        down: std::sync::atomic::AtomicBool,
+    }
+
+    #[async_trait]
+    impl ChatSurface for OneGroup {
+        fn channel(&self) -> &str {
+            "C1"
+        }
+        async fn post(&self, _: Placement<'_>, _: &Message) -> Result<String, ChatError> {
+            unreachable!("roles never post")
+        }
+        async fn update(&self, _: &str, _: &Message) -> Result<(), ChatError> {
+            unreachable!("roles never post")
+        }
+        async fn post_ephemeral(
+            &self,
+            _: &str,
+            _: Option<&str>,
+            _: &Message,
+        ) -> Result<(), ChatError> {
+            unreachable!("roles never post")
+        }
+        async fn group_members(&self, group: &str) -> Result<Vec<String>, ChatError> {
+            self.lookups.fetch_add(1, Ordering::SeqCst);
+            if self.down.load(Ordering::SeqCst) {
+                return Err(ChatError::Unavailable("down".into()));
+            }
+            Ok(match group {
+                "S0RELEASE" => vec!["U0GROUPIE".to_string()],
+                _ => Vec::new(),
+            })
+        }
+        async fn permalink(&self, _: &str) -> Result<String, ChatError> {
+            unreachable!("roles never post")
+        }
+    }
+
+    fn roles(surface: Arc<OneGroup>) -> Roles {
+        let config = RolesConfig {
+            releasers: vec!["U0RITA".into(), "S0RELEASE".into()],
+            approvers: vec!["U0ANNA".into()],
+            admins: vec!["U0ADMIN".into()],
+        };
+        Roles::new(config, surface)
+    }
+
+    #[tokio::test]
+    async fn members_groups_and_admins_hold_roles_and_nobody_else() {
+        let roles = roles(Arc::default());
+        assert!(roles.permits("U0ANYONE", Role::Everyone).await.unwrap());
+        assert!(roles.permits("U0RITA", Role::Releaser).await.unwrap());
+        assert!(roles.permits("U0GROUPIE", Role::Releaser).await.unwrap());
+        assert!(!roles.permits("U0GROUPIE", Role::Approver).await.unwrap());
+        assert!(!roles.permits("U0ANYONE", Role::Releaser).await.unwrap());
+        assert!(!roles.permits("U0RITA", Role::Admin).await.unwrap());
+        for role in [Role::Releaser, Role::Approver, Role::Admin] {
+            assert!(roles.permits("U0ADMIN", role).await.unwrap(), "{role}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_group_is_looked_up_once_and_a_stale_list_outlives_an_outage() {
+        let surface = Arc::new(OneGroup::default());
+        let roles = roles(surface.clone());
+        assert!(roles.permits("U0GROUPIE", Role::Releaser).await.unwrap());
+        assert!(!roles.permits("U0OTHER", Role::Releaser).await.unwrap());
+        assert_eq!(surface.lookups.load(Ordering::SeqCst), 1);
+        surface.down.store(true, Ordering::SeqCst);
+        roles
+            .groups
+            .lock()
+            .unwrap()
+            .values_mut()
+            .for_each(|(at, _)| *at -= GROUP_CACHE_TTL);
+        assert!(roles.permits("U0GROUPIE", Role::Releaser).await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn a_group_that_cannot_be_checked_grants_nothing() {
+        let surface = Arc::new(OneGroup::default());
+        surface.down.store(true, Ordering::SeqCst);
+        let roles = roles(surface);
+        assert!(roles.permits("U0RITA", Role::Releaser).await.unwrap());
+        assert!(roles.permits("U0GROUPIE", Role::Releaser).await.is_err());
+    }
+}

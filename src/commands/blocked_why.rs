@@ -2,9 +2,9 @@
 //! what would unblock it. Inside a snapshot's thread the snapshot goes without saying.
 
 use super::SnapshotArg;
-use super::answers::{blocked_why as blocked_why_text, resolve};
+use super::answers::blocked_why as blocked_why_text;
 use super::context::{Answer, Context};
-use super::facts::snapshot_facts;
+use super::facts::find_snapshot;
 use super::parse::Invocation;
 use crate::store::StoreError;
 
@@ -21,22 +21,8 @@ pub async fn blocked_why(
                 .map(|thread| SnapshotArg::Named(thread.snapshot.clone()))
         })
         .unwrap_or(SnapshotArg::Latest);
-    let tracked = context.tracked_snapshots();
-    let snapshot = match resolve(&reference, &tracked) {
-        Ok(snapshot) => snapshot,
-        Err(why) => return Ok(Answer::text(&why)),
-    };
-    let Some(facts) = snapshot_facts(context.engine, &snapshot.gate, &snapshot.name).await? else {
-        return Ok(Answer::text(&format!(
-            "No gate tracks `{}` any more.",
-            snapshot.name
-        )));
-    };
-    let gate = context
-        .engine
-        .gates()
-        .iter()
-        .find(|gate| gate.name == snapshot.gate)
-        .expect("a tracked snapshot belongs to a configured gate");
-    Ok(Answer::text(&blocked_why_text(&facts, &gate.catalog)))
+    Ok(match find_snapshot(context, &reference).await? {
+        Ok(found) => Answer::text(&blocked_why_text(&found.facts, &found.gate.catalog)),
+        Err(why) => Answer::text(&why),
+    })
 }

@@ -20,7 +20,18 @@ const SOURCES: &[(&str, &str)] = &[
         "blocked-why.toml",
         include_str!("../../commands/blocked-why.toml"),
     ),
+    (
+        "escalations.toml",
+        include_str!("../../commands/escalations.toml"),
+    ),
     ("release.toml", include_str!("../../commands/release.toml")),
+    (
+        "emergency.toml",
+        include_str!("../../commands/emergency.toml"),
+    ),
+    ("approve.toml", include_str!("../../commands/approve.toml")),
+    ("deny.toml", include_str!("../../commands/deny.toml")),
+    ("audit.toml", include_str!("../../commands/audit.toml")),
 ];
 
 /// Every chat command gatebot understands.
@@ -278,7 +289,20 @@ does = "Shows things."
             .iter()
             .map(|command| command.name.as_str())
             .collect();
-        assert_eq!(names, ["help", "status", "blocked-why", "release"]);
+        assert_eq!(
+            names,
+            [
+                "help",
+                "status",
+                "blocked-why",
+                "escalations",
+                "release",
+                "emergency",
+                "approve",
+                "deny",
+                "audit"
+            ]
+        );
     }
 
     #[test]

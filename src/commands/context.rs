@@ -2,13 +2,15 @@
 //!
 //! Handlers are handed a request whose arguments were checked against the catalogue and whose
 //! role was checked by the chat front; they answer with a message and, when they changed
-//! something, a note for the audit log. They never talk to a chat service themselves, so the
-//! console and Slack run them the same way.
+//! something, a note for the audit log. A handler that posts a message of its own (an emergency
+//! request) does so through the chat port, so the console and Slack run it the same way.
 
 use jiff::Timestamp;
 
-use crate::chat::Message;
+use super::emergency::EmergencySettings;
+use crate::chat::{ChatSurface, Message};
 use crate::engine::Engine;
+use crate::escalation::EscalationConfig;
 use crate::gate::Snapshot;
 
 /// Who asks, from where, and what the engine knows.
@@ -21,7 +23,12 @@ pub struct Context<'a> {
     pub thread: Option<&'a str>,
     /// The snapshot whose status thread the request was made in, if it was.
     pub thread_snapshot: Option<&'a ThreadSnapshot>,
+    /// The `[escalation]` section, for `escalations`; `None` when it is not configured.
+    pub escalation: Option<&'a EscalationConfig>,
     pub now: Timestamp,
+    /// The chat the request came from, for handlers that post or edit messages of their own.
+    pub surface: &'a dyn ChatSurface,
+    pub emergency: &'a EmergencySettings,
 }
 
 /// A snapshot's status thread.
@@ -55,6 +62,12 @@ impl Answer {
             message: Message::plain(text),
             audit: None,
         }
+    }
+
+    /// A refusal: the explanation for the asker, and its first line for the audit log.
+    pub fn refused(target: &str, why: &str) -> Self {
+        let first_line = why.lines().next().unwrap_or_default().to_string();
+        Answer::text(why).audited(target, "refused", first_line)
     }
 
     pub fn audited(mut self, target: &str, outcome: &'static str, detail: String) -> Self {

@@ -1,8 +1,11 @@
 //! Runs a checked, authorised command: the one dispatch from a catalogue entry to its handler.
 
 use super::Catalogue;
+use super::audit::audit;
 use super::blocked_why::blocked_why;
 use super::context::{Answer, Context};
+use super::emergency::{approve, deny, emergency};
+use super::escalations::escalations;
 use super::help::{render_command, render_overview};
 use super::parse::Invocation;
 use super::release::release;
@@ -21,7 +24,12 @@ pub async fn execute(
         })),
         "status" => status(context).await,
         "blocked-why" => blocked_why(invocation, context).await,
+        "escalations" => escalations(context).await,
         "release" => release(invocation, context).await,
+        "emergency" => emergency(invocation, context).await,
+        "approve" => approve(invocation, context).await,
+        "deny" => deny(invocation, context).await,
+        "audit" => audit(invocation, context).await,
         other => unreachable!("the catalogue declares `{other}` but no handler runs it"),
     }
 }

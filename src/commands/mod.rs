@@ -11,10 +11,13 @@
 
 pub mod answers;
 mod arguments;
+mod audit;
 mod blocked_why;
 mod catalogue;
 mod context;
 mod derived;
+mod emergency;
+mod escalations;
 mod execute;
 mod facts;
 mod help;
@@ -28,8 +31,9 @@ pub use arguments::{Arguments, SnapshotArg};
 pub use catalogue::{ArgumentKind, ArgumentSpec, Catalogue, CommandSpec, Example, Role};
 pub use context::{Answer, AuditNote, Context, ThreadSnapshot};
 pub use derived::{render_docs_markdown, render_slack_manifest};
+pub use emergency::{APPROVE_ACTION, DENY_ACTION, EmergencySettings, expire_overdue};
 pub use execute::execute;
-pub use facts::snapshot_facts;
+pub use facts::{Found, find_snapshot, snapshot_facts};
 pub use help::{render_command, render_overview};
 pub use parse::Invocation;
 pub use usage_error::UsageError;

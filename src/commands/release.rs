@@ -3,9 +3,9 @@
 //! still makes one Release.
 
 use super::SnapshotArg;
-use super::answers::{blocked_why as blocked_why_text, release_line, resolve};
+use super::answers::{blocked_why as blocked_why_text, release_line};
 use super::context::{Answer, Context};
-use super::facts::snapshot_facts;
+use super::facts::find_snapshot;
 use super::parse::Invocation;
 use crate::engine::{Decided, ReleaseDecision};
 use crate::gate::Decision;
@@ -19,38 +19,28 @@ pub async fn release(
         .args
         .snapshot("snapshot")
         .expect("the catalogue makes the snapshot required");
-    let tracked = context.tracked_snapshots();
-    let snapshot = match resolve(&reference, &tracked) {
-        Ok(snapshot) => snapshot,
+    let (facts, gate) = match find_snapshot(context, &reference).await? {
+        Ok(found) => (found.facts, found.gate),
         Err(why) => {
             let typed = match &reference {
                 SnapshotArg::Named(name) => name.as_str(),
                 SnapshotArg::Latest => "latest",
             };
-            return Ok(refused(typed, why));
+            return Ok(Answer::refused(typed, &why));
         }
     };
-    let name = snapshot.name.as_str();
-    let Some(facts) = snapshot_facts(context.engine, &snapshot.gate, name).await? else {
-        return Ok(refused(name, format!("No gate tracks `{name}` any more.")));
-    };
-    let gate = context
-        .engine
-        .gates()
-        .iter()
-        .find(|gate| gate.name == snapshot.gate)
-        .expect("a tracked snapshot belongs to a configured gate");
+    let name = facts.snapshot.name.as_str();
     if let Some(existing) = &facts.release {
-        return Ok(refused(
+        return Ok(Answer::refused(
             name,
-            format!("`{name}` is released already: {}.", release_line(existing)),
+            &format!("`{name}` is released already: {}.", release_line(existing)),
         ));
     }
     if facts.verdict.decision != Decision::Passed {
         let why = blocked_why_text(&facts, &gate.catalog);
-        return Ok(refused(
+        return Ok(Answer::refused(
             name,
-            format!("Nothing was released: the gate has not passed for `{name}`.\n{why}"),
+            &format!("Nothing was released: the gate has not passed for `{name}`.\n{why}"),
         ));
     }
     let decision = ReleaseDecision {
@@ -65,11 +55,12 @@ pub async fn release(
         channel: Some(context.channel),
         thread: context.thread,
         now: context.now,
+        annotations: Default::default(),
     };
     match context.engine.decide_release(gate, &decision).await? {
-        Decided::Existing(existing) => Ok(refused(
+        Decided::Existing(existing) => Ok(Answer::refused(
             name,
-            format!("`{name}` is released already: {}.", release_line(&existing)),
+            &format!("`{name}` is released already: {}.", release_line(&existing)),
         )),
         Decided::New(record) => {
             context.engine.create_decided_releases().await?;
@@ -88,9 +79,4 @@ pub async fn release(
             Ok(Answer::text(&text).audited(name, "ok", release_line(&now)))
         }
     }
-}
-
-fn refused(target: &str, why: String) -> Answer {
-    let first_line = why.lines().next().unwrap_or_default().to_string();
-    Answer::text(&why).audited(target, "refused", first_line)
 }

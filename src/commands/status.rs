@@ -1,7 +1,9 @@
-//! `status`: the snapshots each gate tracks, newest first, with their verdicts and Releases.
+//! `status`: the snapshots each gate tracks, newest first, with their verdicts and Releases,
+//! and how often the gate was skipped by emergency releases.
 
 use super::answers::status as status_text;
 use super::context::{Answer, Context};
+use super::emergency::emergency_rate;
 use super::facts::snapshot_facts;
 use crate::engine::ReleaseMode;
 use crate::store::StoreError;
@@ -32,5 +34,6 @@ pub async fn status(context: &Context<'_>) -> Result<Answer, StoreError> {
             ));
         }
     }
+    text.push_str(&emergency_rate(context.engine, context.now).await?);
     Ok(Answer::text(&text))
 }

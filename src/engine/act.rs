@@ -28,6 +28,7 @@ impl Engine {
 
     async fn create_release(&self, record: &ReleaseRecord) -> Result<(), StoreError> {
         let gate = self.inner.gates.iter().find(|g| g.name == record.gate);
+        let annotations = self.inner.store.release_annotations(&record.name).await?;
         let request = ReleaseRequest {
             namespace: record.namespace.clone(),
             name: record.name.clone(),
@@ -36,7 +37,7 @@ impl Engine {
             grace_period_days: gate.and_then(|g| g.grace_period_days),
             gate: record.gate.clone(),
             kind: record.kind.as_str().to_string(),
-            annotations: Default::default(),
+            annotations,
             verdict: record.status_message.clone().unwrap_or_default(),
         };
         let outcome = self.inner.konflux.create_release(&request).await;

@@ -5,6 +5,8 @@
 //! two replicas) end with one record; the loser is told which one holds. The decision is
 //! audited; creating the Release in Konflux is the act loop's job.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 
 use super::{Engine, GateSpec};
@@ -24,6 +26,8 @@ pub struct ReleaseDecision<'a> {
     pub channel: Option<&'a str>,
     pub thread: Option<&'a str>,
     pub now: Timestamp,
+    /// Put on the Release beside gatebot's own marks, e.g. an emergency's justification.
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// What deciding came to.
@@ -55,7 +59,11 @@ impl Engine {
             created_at: None,
             updated_at: decision.now,
         };
-        let claim = self.inner.store.decide_release(&record).await?;
+        let claim = self
+            .inner
+            .store
+            .decide_release(&record, &decision.annotations)
+            .await?;
         if !claim.won {
             return Ok(Decided::Existing(claim.record));
         }

@@ -163,7 +163,11 @@ impl Engine {
             .await?
             && status.is_final()
         {
-            let gate_name = gate.map(|g| g.name.clone()).unwrap_or_default();
+            let gate_name = release
+                .gate
+                .clone()
+                .or_else(|| gate.map(|g| g.name.clone()))
+                .unwrap_or_default();
             tracing::info!(release = %release.name, status = status.as_str(), "Konflux finished the Release");
             self.emit(GateEvent::ReleaseFinished {
                 gate: gate_name,

@@ -257,6 +257,7 @@ impl Engine {
             channel: None,
             thread: None,
             now,
+            annotations: Default::default(),
         };
         self.decide_release(gate, &decision).await?;
         Ok(())

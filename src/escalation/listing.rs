@@ -2,7 +2,8 @@
 //! their level, their age and who was asked, oldest first.
 //!
 //! Ages are computed at the moment of asking, from the ON_QA entry the last scan saw, so the
-//! list stays right between scans; a warning says when the last scan did not finish.
+//! list stays right between scans; the line under the heading says when the last scan ran and
+//! whether it finished, with the reason when it did not.
 
 use jiff::Timestamp;
 
@@ -60,6 +61,8 @@ pub fn render_escalations(
             past_a_step.len()
         )
     };
+    text.push('\n');
+    text.push_str(&last_scan_line(last_scan, context));
     for (issue, sent, waited, level) in past_a_step.iter().take(MOST_LINES) {
         let asked = if sent.is_empty() {
             "nobody asked yet".to_string()
@@ -83,14 +86,30 @@ pub fn render_escalations(
     if past_a_step.len() > MOST_LINES {
         text.push_str(&format!("\n…and {} more.", past_a_step.len() - MOST_LINES));
     }
-    if let Some(reason) = &last_scan.stopped_because {
-        text.push_str(&format!(
-            "\n_The last scan, at {}, stopped early ({}); this list may be out of date until the next one._",
-            local_time(last_scan.started_at, context.calendar),
-            escape(reason)
-        ));
-    }
     text
+}
+
+/// When the last scan ran and whether it went through every issue; a stopped one comes first
+/// in the answer because the list may be stale until the next scan.
+fn last_scan_line(last_scan: &EscalationScan, context: ListingContext<'_>) -> String {
+    let when = local_time(last_scan.started_at, context.calendar);
+    match &last_scan.stopped_because {
+        Some(reason) => format!(
+            ":warning: _The last scan, at {when}, stopped early ({}); this list may be out of date until the next one._",
+            escape(reason)
+        ),
+        None => format!(
+            "_Last scan at {when}: complete, {} issues in {}, {} {} posted._",
+            last_scan.issues_seen,
+            context.status,
+            last_scan.comments_sent,
+            if last_scan.comments_sent == 1 {
+                "comment"
+            } else {
+                "comments"
+            },
+        ),
+    }
 }
 
 #[cfg(test)]
@@ -172,6 +191,7 @@ mod tests {
         assert_eq!(
             render(&watchlist, Some(&scan(None))),
             "*Issues in ON_QA past an escalation step* (2, as of Wed 2025-01-08 12:00 UTC)\n\
+             _Last scan at Wed 2025-01-08 10:00 UTC: complete, 3 issues in ON_QA, 1 comment posted._\n\
              • <https://issues.redhat.com/browse/OCPBUGS-2|OCPBUGS-2> NodePool &lt;stuck&gt; — step 2 (team lead), 54 weekday hours in ON_QA; asked: QA contact qa\n\
              • <https://issues.redhat.com/browse/OCPBUGS-3|OCPBUGS-3> day old — step 1 (QA contact), 25 weekday hours in ON_QA; nobody asked yet"
         );
@@ -188,7 +208,7 @@ mod tests {
         assert_eq!(
             text,
             "No issue in ON_QA is past an escalation step (as of Wed 2025-01-08 12:00 UTC).\n\
-             _The last scan, at Wed 2025-01-08 10:00 UTC, stopped early (Jira failed GET /rest/api/2/search with HTTP 503: down); \
+             :warning: _The last scan, at Wed 2025-01-08 10:00 UTC, stopped early (Jira failed GET /rest/api/2/search with HTTP 503: down); \
              this list may be out of date until the next one._"
         );
         assert!(render(&[], None).starts_with("No escalation scan has run yet"));

@@ -6,12 +6,14 @@
 //! ladder and its thresholds ([`ladder`]), who each step asks ([`recipients`]), what was already
 //! sent ([`sent`]), and the texts of comments, the `escalations` listing and the digest. The
 //! pieces with I/O are [`scan`], which strings them together with the Jira client and the store,
-//! and [`schedule`], which runs scans when they are due and publishes each report to a feed.
+//! [`schedule`], which runs scans when they are due and publishes each report to a feed, and
+//! [`digest_poster`], which posts each report of the feed to the chat.
 
 pub mod calendar;
 pub mod comment;
 pub mod config;
 pub mod digest;
+pub mod digest_poster;
 pub mod feed;
 pub mod issue;
 pub mod ladder;
@@ -29,6 +31,7 @@ pub use config::{
     DigestConfig, EscalationConfig, EscalationConfigProblem, PersonConfig, TeamConfig,
 };
 pub use digest::render_digest;
+pub use digest_poster::post_digests;
 pub use feed::EscalationFeed;
 pub use issue::{OnQaIssue, Person};
 pub use ladder::{Ladder, Step};

@@ -182,6 +182,9 @@ pub struct ReleaseObservation {
     pub snapshot: String,
     pub release_plan: String,
     pub created_by_gatebot: bool,
+    /// The gate that created it, from the label gatebot puts on its Releases; it also names
+    /// Releases of an emergency plan, which no gate's `release_plan` matches.
+    pub gate: Option<String>,
     /// `release.appstudio.openshift.io/author`, set by Konflux's webhook.
     pub author: Option<String>,
     pub released: ReleasedCondition,
@@ -210,6 +213,7 @@ pub fn observe_release(object: &DynamicObject) -> ReleaseObservation {
         release_plan: text(&object.data["spec"]["releasePlan"]),
         created_by_gatebot: labels.get(marks::MANAGED_BY_LABEL).map(String::as_str)
             == Some(marks::MANAGED_BY_VALUE),
+        gate: labels.get(marks::GATE_LABEL).cloned(),
         author: labels.get("release.appstudio.openshift.io/author").cloned(),
         released,
     }

@@ -40,6 +40,12 @@ const MIGRATIONS: &[Step] = &[
         sqlite: include_str!("../../migrations/sqlite/0003_chat.sql"),
         postgres: include_str!("../../migrations/postgres/0003_chat.sql"),
     },
+    Step {
+        version: 4,
+        description: "emergency",
+        sqlite: include_str!("../../migrations/sqlite/0004_emergency.sql"),
+        postgres: include_str!("../../migrations/postgres/0004_emergency.sql"),
+    },
 ];
 
 /// The migrator for one backend.

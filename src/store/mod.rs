@@ -8,6 +8,7 @@
 mod audit;
 mod chat;
 mod cursors;
+mod emergency;
 mod escalations;
 mod migrations;
 mod problems;
@@ -24,6 +25,7 @@ use migrations::{Backend, migrator};
 
 pub use audit::AuditEntry;
 pub use chat::{ChatThread, OutboxEntry};
+pub use emergency::{Approval, Closing, EmergencyRequest, RequestState};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
 pub use releases::{

@@ -2,6 +2,8 @@
 //! in between is finished on restart), the ones it found that it did not create, and the last
 //! check of each gate's ReleasePlan.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -126,15 +128,22 @@ pub struct ReleaseClaim {
 }
 
 impl Store {
-    /// Records the decision to release a snapshot, unless one is already recorded for it.
-    /// Returns the record that holds — the new one, or the one decided earlier (possibly by
-    /// another replica, or by another path such as an emergency release) — and whether this
-    /// call's decision is the one that holds.
-    pub async fn decide_release(&self, record: &ReleaseRecord) -> Result<ReleaseClaim> {
+    /// Records the decision to release a snapshot, with the annotations its Release is to be
+    /// created with, unless a decision is already recorded for it. Returns the record that
+    /// holds — the new one, or the one decided earlier (possibly by another replica, or by
+    /// another path such as an emergency release) — and whether this call's decision is the
+    /// one that holds.
+    pub async fn decide_release(
+        &self,
+        record: &ReleaseRecord,
+        annotations: &BTreeMap<String, String>,
+    ) -> Result<ReleaseClaim> {
+        let annotations = serde_json::to_string(annotations)
+            .map_err(|error| corrupt("release annotations", &error.to_string()))?;
         let inserted = sqlx::query(
             "INSERT INTO releases (name, namespace, gate, snapshot, release_plan, kind, status, \
-             status_message, decided_at, created_at, updated_at) \
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11) ON CONFLICT DO NOTHING",
+             status_message, decided_at, created_at, updated_at, annotations) \
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT DO NOTHING",
         )
         .bind(&record.name)
         .bind(&record.namespace)
@@ -147,6 +156,7 @@ impl Store {
         .bind(to_db(record.decided_at))
         .bind(record.created_at.map(to_db))
         .bind(to_db(record.updated_at))
+        .bind(annotations)
         .execute(self.pool())
         .await?
         .rows_affected()
@@ -174,6 +184,37 @@ impl Store {
         .fetch_optional(self.pool())
         .await?;
         row.as_ref().map(release_from_row).transpose()
+    }
+
+    /// The annotations a decided Release is created with; empty when it has none or is unknown.
+    pub async fn release_annotations(&self, name: &str) -> Result<BTreeMap<String, String>> {
+        let text: Option<String> =
+            sqlx::query_scalar("SELECT annotations FROM releases WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self.pool())
+                .await?;
+        match text {
+            Some(text) => serde_json::from_str(&text)
+                .map_err(|error| corrupt("release annotations", &error.to_string())),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+
+    /// How many Releases of each kind were decided since `since`, across every gate.
+    pub async fn release_kinds_since(&self, since: Timestamp) -> Result<Vec<(ReleaseKind, u64)>> {
+        let rows = sqlx::query(
+            "SELECT kind, COUNT(*) AS decided FROM releases WHERE decided_at >= $1 GROUP BY kind",
+        )
+        .bind(to_db(since))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let kind = ReleaseKind::parse(&row.try_get::<String, _>("kind")?)?;
+                let decided = row.try_get::<i64, _>("decided")?;
+                Ok((kind, u64::try_from(decided).unwrap_or_default()))
+            })
+            .collect()
     }
 
     /// Releases that are not final yet (decided or progressing), oldest first.

@@ -1,7 +1,10 @@
 //! Shared set-up for the integration tests: a gate built from a real configuration file, an
-//! emulated world, engines running in the background, and bounded waiting.
+//! emulated world, engines running in the background, and bounded waiting; `chat` adds the
+//! Slack front for the chat tests.
 
 #![allow(dead_code)] // each test target uses a different part of the support code
+
+pub mod chat;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -68,6 +71,38 @@ pub fn all_jobs() -> Vec<String> {
         }
     }
     jobs
+}
+
+/// A port nothing listens on, for a process under test to serve on.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The sections of a configuration file that point gatebot at the world's emulators and serve
+/// its endpoints on `listen_port`; gates and chat come after.
+pub fn world_config(world: &World, listen_port: u16) -> String {
+    format!(
+        r#"[store]
+url = "{store}"
+
+[kubernetes]
+api_url = "{kube}"
+
+[prow]
+gcs_url = "{gcs}"
+poll_interval = "1s"
+
+[server]
+listen = "127.0.0.1:{listen_port}"
+"#,
+        store = world.store_url(),
+        kube = world.kube.url(),
+        gcs = world.gcs.url(),
+    )
 }
 
 pub fn fast_pace() -> Pace {

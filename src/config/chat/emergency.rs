@@ -21,6 +21,18 @@ pub struct EmergencyConfig {
     pub annotation_prefix: String,
 }
 
+/// The settings of a `[chat]` section without `[chat.emergency]`.
+impl Default for EmergencyConfig {
+    fn default() -> Self {
+        Self {
+            approvals_needed: DEFAULT_APPROVALS_NEEDED,
+            request_ttl: duration::positive(DEFAULT_REQUEST_TTL)
+                .expect("the default request time-to-live is a valid duration"),
+            annotation_prefix: DEFAULT_ANNOTATION_PREFIX.to_string(),
+        }
+    }
+}
+
 impl EmergencyConfig {
     pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
         let approvals_needed = table
