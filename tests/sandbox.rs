@@ -113,12 +113,15 @@ fn answer_to<'t>(transcript: &'t str, command: &str) -> Vec<&'t str> {
 }
 
 #[test]
-fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_build() {
+fn the_release_day_releases_the_morning_build_once_blocks_the_afternoon_build_and_ships_it_by_emergency()
+ {
     let dir = tempfile::tempdir().unwrap();
     let script = write_file(
         dir.path(),
         "day.txt",
-        "@end blocked-why latest\n@end status\n",
+        "@end blocked-why latest\n@end status\n\
+         @end emergency latest the 4.20 AWS e2e failure is a known CI flake and customers wait\n\
+         @end approve\n@end as alice approve\n",
     );
     let mut command = sandbox();
     command
@@ -161,7 +164,7 @@ fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_buil
     // Created by the engine exactly once, and Konflux's success recorded.
     let created: Vec<&str> = transcript
         .lines()
-        .filter(|line| line.contains(" created for snapshot "))
+        .filter(|line| line.contains(&format!(" created for snapshot {MORNING}")))
         .collect();
     assert_eq!(created.len(), 1, "{created:#?}");
     assert!(
@@ -177,7 +180,8 @@ fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_buil
         "{transcript}"
     );
 
-    // The afternoon build is blocked by the failed 4.20 AWS e2e run.
+    // The afternoon build is blocked by the failed 4.20 AWS e2e run, and only the emergency
+    // Release ships it.
     let afternoon = last_block(transcript, AFTERNOON);
     let verdict = afternoon
         .iter()
@@ -190,9 +194,12 @@ fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_buil
             .any(|line| line.starts_with("  4.20  ") && line.contains('✗')),
         "{afternoon:#?}"
     );
+    let approve = transcript
+        .find("  you      as alice approve")
+        .expect("alice approved");
     assert!(
-        !afternoon.iter().any(|line| line.contains("Release")),
-        "the blocked build has no Release: {afternoon:#?}"
+        !transcript[..approve].contains(&format!(" created for snapshot {AFTERNOON}")),
+        "the blocked build has no Release before the emergency is approved"
     );
 
     // blocked-why names the failing job, its run link and what would unblock it.
@@ -224,9 +231,45 @@ fn the_release_day_releases_the_morning_build_once_and_blocks_the_afternoon_buil
 
     // status lists both, newest first.
     let status = answer_to(transcript, "status");
+    let position = |name: &str| status.iter().position(|line| line.starts_with(name));
+    assert!(position(AFTERNOON) < position(MORNING), "{status:#?}");
+    assert!(position(MORNING).is_some(), "{status:#?}");
+
+    // The emergency needs a second person: `you` asked and cannot approve; alice can.
+    let request = answer_to(
+        transcript,
+        "emergency latest the 4.20 AWS e2e failure is a known CI flake and customers wait",
+    );
     assert!(
-        status[0].starts_with(AFTERNOON) && status[2].starts_with(MORNING),
-        "{status:#?}"
+        request
+            .iter()
+            .any(|line| line.contains("== Emergency release requested ==")),
+        "{request:#?}"
+    );
+    let self_approval = answer_to(transcript, "approve");
+    assert!(
+        self_approval
+            .iter()
+            .any(|line| line.contains("cannot approve it as well")),
+        "{self_approval:#?}"
+    );
+    let approved = answer_to(transcript, "as alice approve");
+    assert!(
+        approved
+            .iter()
+            .any(|line| line.contains("Emergency release created — requires review")),
+        "{approved:#?}"
+    );
+    let emergency_created: Vec<&str> = transcript
+        .lines()
+        .filter(|line| line.contains(&format!(" created for snapshot {AFTERNOON}")))
+        .collect();
+    assert_eq!(emergency_created.len(), 1, "{emergency_created:#?}");
+    assert!(
+        afternoon
+            .iter()
+            .any(|line| line.contains(&format!("Release {AFTERNOON}-"))),
+        "{afternoon:#?}"
     );
 }
 
@@ -274,7 +317,7 @@ fn a_script_with_an_unknown_command_is_refused_naming_the_line() {
     assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
     assert!(
         done.stderr
-            .contains("line 2: `statsu` is not a command; the commands are status, blocked-why"),
+            .contains("line 2: `statsu` is not a command; the commands are `help`, `status`"),
         "{}",
         done.stderr
     );

@@ -1,84 +1,85 @@
-//! The commands people type at the sandbox prompt — `status`, `blocked-why`, `explain`, `help`,
-//! `quit` — parsed here and answered by the same pure functions the chat front uses
-//! ([`crate::commands::answers`]).
+//! The lines people type at the sandbox prompt. Chat commands — `status`, `blocked-why`,
+//! `release`, `emergency`, `approve`, … — go to gatebot's chat front, exactly as they would in
+//! Slack, from the user `you` or, with a leading `as <user>`, from someone else. The sandbox adds
+//! `explain` (the matrix with every cell's reason), its own `help`, and `quit`.
 
-use crate::commands::SnapshotArg;
-use crate::commands::answers::{SnapshotFacts, blocked_why, explain, resolve, status};
+use crate::commands::answers::{SnapshotFacts, explain, resolve};
+use crate::commands::{Catalogue, SnapshotArg, render_overview};
 use crate::gate::{Policy, VersionCatalog};
 
 /// A command line, understood.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Command {
-    Status,
-    BlockedWhy(SnapshotArg),
+    /// A chat command, checked against the catalogue, as typed (with its `as <user>`, if any).
+    Chat(String),
     Explain(SnapshotArg),
     Help,
     Quit,
 }
 
-const USAGE: &str = "status, blocked-why [SNAPSHOT|latest], explain SNAPSHOT|latest, help or quit";
-
 /// Reads a command line; the error is a sentence saying what works.
 pub fn parse(line: &str) -> Result<Command, String> {
+    let line = line.trim();
     let words: Vec<&str> = line.split_whitespace().collect();
     let Some((&name, arguments)) = words.split_first() else {
-        return Err(format!("type a command: {USAGE}"));
-    };
-    let snapshot = |argument: &str| match argument {
-        "latest" => SnapshotArg::Latest,
-        name => SnapshotArg::Named(name.to_string()),
+        return Err("type a command; `help` lists them".to_string());
     };
     match (name.to_ascii_lowercase().as_str(), arguments) {
-        ("status", []) => Ok(Command::Status),
-        ("blocked-why", []) => Ok(Command::BlockedWhy(SnapshotArg::Latest)),
-        ("blocked-why", [one]) => Ok(Command::BlockedWhy(snapshot(one))),
-        ("explain", [one]) => Ok(Command::Explain(snapshot(one))),
+        ("explain", [one]) => Ok(Command::Explain(match *one {
+            "latest" => SnapshotArg::Latest,
+            name => SnapshotArg::Named(name.to_string()),
+        })),
         ("explain", []) => {
             Err("explain needs a snapshot: `explain latest`, or a name from `status`".to_string())
         }
-        ("help", _) => Ok(Command::Help),
+        ("explain", _) => Err("explain takes one snapshot: `explain latest`".to_string()),
+        ("help", []) => Ok(Command::Help),
         ("quit" | "exit", []) => Ok(Command::Quit),
-        ("status" | "blocked-why" | "explain" | "quit" | "exit", _) => Err(format!(
-            "`{line}` has too many words; the commands are {USAGE}",
-            line = line.trim()
-        )),
-        _ => Err(format!(
-            "`{name}` is not a command; the commands are {USAGE}"
-        )),
+        ("as", [_user, ..]) if arguments.len() >= 2 => {
+            let command = line
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, rest)| rest);
+            let command = command
+                .trim_start()
+                .split_once(char::is_whitespace)
+                .map_or("", |(_, rest)| rest);
+            checked_chat(command).map(|()| Command::Chat(line.to_string()))
+        }
+        ("as", _) => Err("`as` needs a user and a command: `as alice approve`".to_string()),
+        _ => checked_chat(line).map(|()| Command::Chat(line.to_string())),
     }
 }
 
-/// The answer to a command other than `quit` (which the caller acts on).
-pub fn answer(
-    command: &Command,
+/// Whether the catalogue accepts a chat command line.
+fn checked_chat(line: &str) -> Result<(), String> {
+    Catalogue::builtin()
+        .parse(line)
+        .map(|_| ())
+        .map_err(|usage| usage.to_string())
+}
+
+/// The answer to `explain`, from what the sandbox knows.
+pub fn explain_answer(
+    reference: &SnapshotArg,
     facts: &[SnapshotFacts],
     policy: &Policy,
     catalog: &VersionCatalog,
 ) -> String {
-    let found = |reference: &SnapshotArg| resolve(reference, facts);
-    match command {
-        Command::Status => status(facts),
-        Command::BlockedWhy(reference) => {
-            found(reference).map_or_else(|e| e, |f| blocked_why(f, catalog))
-        }
-        Command::Explain(reference) => {
-            found(reference).map_or_else(|e| e, |f| explain(f, policy, catalog))
-        }
-        Command::Help => help(),
-        Command::Quit => "Leaving the sandbox.\n".to_string(),
-    }
+    resolve(reference, facts).map_or_else(|why| why, |found| explain(found, policy, catalog))
 }
 
+/// The chat commands, and what the sandbox adds to them.
 pub fn help() -> String {
-    "Commands:
-  status                          every snapshot with its verdict, newest first
-  blocked-why [SNAPSHOT|latest]   what keeps a snapshot from release, cell by cell
-  explain SNAPSHOT|latest         the matrix and the reason for every cell
-  help                            this list
-  quit                            leave (Ctrl-C and Ctrl-D work too)
+    format!(
+        "{}
+In the sandbox you are `you`, a releaser and an approver; `alice` and `bob` are approvers. Start a line with
+`as alice` to type as alice (for example `as alice approve`). The sandbox also knows:
+  explain SNAPSHOT|latest   the matrix and the reason for every cell
+  quit                      leave (Ctrl-C and Ctrl-D work too)
 A snapshot can be named in full or by any part of its name only it has.
-"
-    .to_string()
+",
+        render_overview(Catalogue::builtin()).trim_end()
+    )
 }
 
 #[cfg(test)]
@@ -88,34 +89,36 @@ mod tests {
     use crate::sandbox::test_fixtures::{MORNING, all_passing_except, facts, released, snapshot};
 
     #[test]
-    fn commands_are_read_with_their_snapshot_or_refused_with_what_works() {
-        assert_eq!(parse("status"), Ok(Command::Status));
+    fn chat_commands_are_checked_against_the_catalogue_and_sandbox_ones_read_here() {
+        assert_eq!(parse(" status "), Ok(Command::Chat("status".into())));
         assert_eq!(
-            parse("  Blocked-Why  "),
-            Ok(Command::BlockedWhy(SnapshotArg::Latest))
+            parse("Blocked-Why latest"),
+            Ok(Command::Chat("Blocked-Why latest".into()))
         );
         assert_eq!(
-            parse("blocked-why latest"),
-            Ok(Command::BlockedWhy(SnapshotArg::Latest))
+            parse("as alice approve"),
+            Ok(Command::Chat("as alice approve".into()))
         );
         assert_eq!(
             parse("explain 130000"),
             Ok(Command::Explain(SnapshotArg::Named("130000".into())))
         );
-        assert_eq!(parse("help me"), Ok(Command::Help));
+        assert_eq!(parse("help"), Ok(Command::Help));
         assert_eq!(parse("exit"), Ok(Command::Quit));
-        let unknown = parse("release now").unwrap_err();
-        assert_eq!(
-            unknown,
-            "`release` is not a command; the commands are status, blocked-why [SNAPSHOT|latest], explain SNAPSHOT|latest, help or quit"
-        );
-        assert!(parse("explain").unwrap_err().contains("`explain latest`"));
+        assert!(parse("deploy now").unwrap_err().contains("`deploy`"));
         assert!(
             parse("status everything")
                 .unwrap_err()
-                .contains("too many words")
+                .contains("Try `help status`")
         );
+        assert!(
+            parse("as alice")
+                .unwrap_err()
+                .contains("`as alice approve`")
+        );
+        assert!(parse("explain").unwrap_err().contains("`explain latest`"));
         assert!(parse("   ").unwrap_err().starts_with("type a command"));
+        assert!(help().contains("emergency") && help().contains("as alice"));
     }
 
     #[test]
@@ -127,8 +130,8 @@ mod tests {
             "15:00",
             Some(released(MORNING)),
         );
-        let text = answer(
-            &Command::Explain(SnapshotArg::Latest),
+        let text = explain_answer(
+            &SnapshotArg::Latest,
             &[morning],
             &gate.policy,
             &gate.catalog,

@@ -5,6 +5,7 @@
 //! tests exercise gatebot's real adapters (kube, reqwest) end to end. `gatebot sandbox` runs the
 //! same emulators to let people try gatebot on a laptop.
 
+mod chat;
 pub mod commands;
 mod console;
 pub mod gcs;

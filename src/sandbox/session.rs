@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
+use super::chat::SandboxChat;
 use super::commands::{self, Command};
 use super::console::Console;
 use super::player::{Note, Player, Source};
@@ -85,6 +86,7 @@ pub async fn run(setup: Setup) -> Outcome {
         console,
         keyboard,
         said: HashMap::new(),
+        chat: SandboxChat::new(engine.clone(), Arc::new(clock.clone())),
     };
     session.banner(&setup);
     session.refresh().await;
@@ -172,6 +174,7 @@ struct Session {
     keyboard: Keyboard,
     /// Per snapshot: its last verdict and the blocked cells announced, so each is said once.
     said: HashMap<String, Vec<String>>,
+    chat: SandboxChat,
 }
 
 impl Session {
@@ -297,8 +300,15 @@ impl Session {
     }
 
     async fn answer(&mut self, text: &str, command: &Command) {
-        let facts = self.facts().await;
-        let answer = commands::answer(command, &facts, &self.gate.policy, &self.gate.catalog);
+        let answer = match command {
+            Command::Chat(line) => self.chat.ask(line).await,
+            Command::Explain(reference) => {
+                let facts = self.facts().await;
+                commands::explain_answer(reference, &facts, &self.gate.policy, &self.gate.catalog)
+            }
+            Command::Help => commands::help(),
+            Command::Quit => "Leaving the sandbox.\n".to_string(),
+        };
         self.console.log(self.offset(), "you", text);
         self.console.text(&answer);
     }

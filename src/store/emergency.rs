@@ -164,6 +164,17 @@ impl Store {
         row.as_ref().map(request_from_row).transpose()
     }
 
+    /// Every pending request, oldest first.
+    pub async fn pending_emergency_requests(&self) -> Result<Vec<EmergencyRequest>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM emergency_requests \
+             WHERE state = 'pending' ORDER BY requested_at, id"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
     /// Pending requests whose time ran out by `now`, oldest first.
     pub async fn overdue_emergency_requests(
         &self,

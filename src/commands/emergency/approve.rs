@@ -10,7 +10,7 @@ use super::super::answers::release_line;
 use super::super::context::{Answer, Context};
 use super::super::parse::Invocation;
 use super::annotations::emergency_annotations;
-use super::close::{already_decided, open_request, refresh_message};
+use super::close::{already_decided, open_request, refresh_message, the_open_request};
 use super::message::alert_message;
 use crate::chat::Placement;
 use crate::engine::{Decided, GateSpec, ReleaseDecision};
@@ -23,10 +23,14 @@ pub async fn approve(
     invocation: &Invocation<'_>,
     context: &Context<'_>,
 ) -> Result<Answer, StoreError> {
-    let id = invocation
-        .args
-        .request_id("request")
-        .expect("the catalogue makes the request id required");
+    let id = match invocation.args.request_id("request") {
+        Some(id) => id.to_string(),
+        None => match the_open_request(context).await? {
+            Ok(id) => id,
+            Err(refusal) => return Ok(refusal),
+        },
+    };
+    let id = id.as_str();
     let request = match open_request(context, id).await? {
         Ok(request) => request,
         Err(refusal) => return Ok(refusal),

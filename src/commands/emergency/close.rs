@@ -81,6 +81,41 @@ pub async fn expire(
     Ok(true)
 }
 
+/// The request an `approve` without an id means: the open request of the thread's snapshot,
+/// else the only open request; otherwise the refusal that says which there are.
+pub async fn the_open_request(context: &Context<'_>) -> Result<Result<String, Answer>, StoreError> {
+    let store = context.engine.store();
+    if let Some(thread) = context.thread_snapshot
+        && let Some(request) = store
+            .pending_emergency_request(&thread.gate, &thread.snapshot)
+            .await?
+    {
+        return Ok(Ok(request.id));
+    }
+    let pending = store.pending_emergency_requests().await?;
+    Ok(match pending.as_slice() {
+        [one] => Ok(one.id.clone()),
+        [] => Err(Answer::refused(
+            "",
+            "No emergency request is open, so there is nothing to approve.",
+        )),
+        several => {
+            let ids: Vec<String> = several
+                .iter()
+                .map(|request| format!("`{}` ({})", request.id, request.snapshot))
+                .collect();
+            Err(Answer::refused(
+                "",
+                &format!(
+                    "{} emergency requests are open: {}. Say which one: `approve <id>`.",
+                    several.len(),
+                    ids.join(", ")
+                ),
+            ))
+        }
+    })
+}
+
 /// The request `id` while it can still be approved or denied; otherwise the refusal that says
 /// why not (expiring it on the way when its time ran out).
 pub async fn open_request(
