@@ -400,3 +400,60 @@ fn ctrl_c_leaves_cleanly_with_exit_code_0() {
     drop(stdin);
     assert!(status.success(), "Ctrl-C must exit with 0, got {status:?}");
 }
+
+#[test]
+fn with_slack_the_release_day_is_posted_to_the_channel_and_commands_there_are_answered() {
+    use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let workspace = Workspace::default()
+        .with_channel("C0SANDBOX", "sandbox")
+        .with_user(EmulatedUser::new("U0PERSON", "pat"));
+    let slack = std::sync::Arc::new(runtime.block_on(SlackEmulator::start(workspace)).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_file(dir.path(), "quiet.txt", "@end status\n");
+    let mut command = sandbox();
+    command
+        .arg("--slack")
+        .arg("--script")
+        .arg(&script)
+        .args(["--speed", "3000"])
+        .env("GATEBOT_SLACK_APP_TOKEN", &slack.workspace().app_token)
+        .env("GATEBOT_SLACK_BOT_TOKEN", &slack.workspace().bot_token)
+        .env("GATEBOT_SLACK_CHANNEL", "C0SANDBOX")
+        .env("GATEBOT_SLACK_API_URL", slack.api_url());
+    let asking = std::thread::spawn({
+        let slack_requests = slack.clone();
+        let handle = runtime.handle().clone();
+        move || {
+            let _inside = handle.enter();
+            // Once the first status message is up, someone in the channel asks.
+            let deadline = std::time::Instant::now() + LIMIT;
+            while slack_requests.messages("C0SANDBOX").is_empty() {
+                assert!(std::time::Instant::now() < deadline, "nothing was posted");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            slack_requests.slash_command("U0PERSON", "C0SANDBOX", "blocked-why latest");
+        }
+    });
+    let done = run(command, LIMIT);
+    asking.join().unwrap();
+    assert!(done.status.success(), "{}\n{}", done.stderr, done.stdout);
+    let posted = slack.messages("C0SANDBOX");
+    let morning = posted
+        .iter()
+        .find(|m| m.from_bot && m.text.contains(MORNING))
+        .unwrap_or_else(|| panic!("no status message for the morning build: {posted:#?}"));
+    assert!(
+        morning.replies.iter().any(|r| r.text.contains("Release")),
+        "the Release is announced in the thread: {:#?}",
+        morning.replies
+    );
+    assert!(
+        slack
+            .ephemerals("C0SANDBOX")
+            .iter()
+            .any(|e| e.user == "U0PERSON"),
+        "the question in Slack is answered"
+    );
+}

@@ -18,6 +18,7 @@ pub mod scenario;
 pub mod script;
 mod session;
 pub mod slack;
+mod slack_chat;
 mod terminal;
 #[cfg(test)]
 pub(crate) mod test_fixtures;

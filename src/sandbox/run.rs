@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use super::scenario::Scenario;
 use super::script::Script;
 use super::session::{self, Outcome, Setup};
+use super::slack_chat::slack_chat_from_environment;
 use crate::config::Config;
 use crate::engine::GateSpec;
 
@@ -41,6 +42,10 @@ pub struct SandboxOptions {
     /// Report how long start-up took.
     #[arg(long)]
     pub timings: bool,
+    /// Also post the status threads to a real Slack channel and take commands there; tokens,
+    /// channel and roles come from GATEBOT_SLACK_* variables (see docs/sandbox.md).
+    #[arg(long)]
+    pub slack: bool,
 }
 
 /// The sandbox's gate, built from its embedded configuration.
@@ -111,6 +116,10 @@ fn prepare(options: SandboxOptions, started: Instant) -> Result<Setup, String> {
             "--speed {speed} cannot be used; give a positive number of scenario seconds per real second, for example --speed {DEFAULT_SPEED}"
         ));
     }
+    let slack = options
+        .slack
+        .then(slack_chat_from_environment)
+        .transpose()?;
     Ok(Setup {
         gate,
         scenario,
@@ -118,6 +127,7 @@ fn prepare(options: SandboxOptions, started: Instant) -> Result<Setup, String> {
         speed,
         timings: options.timings,
         started,
+        slack,
     })
 }
 

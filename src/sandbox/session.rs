@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use super::chat::SandboxChat;
+use super::chat::{SandboxChat, YOU};
 use super::commands::{self, Command};
 use super::console::Console;
 use super::player::{Note, Player, Source};
@@ -21,8 +21,11 @@ use super::terminal::{Input, Keyboard};
 use super::timeline::timeline;
 use super::view::{event_text, offset_text};
 use super::world::World;
+use crate::chat::launch::{ChatMode, start_chat};
 use crate::clock::{Clock, ManualClock};
+use crate::commands::EmergencySettings;
 use crate::commands::answers::SnapshotFacts;
+use crate::config::ChatConfig;
 use crate::engine::{Engine, GateEvent, GateSpec, Pace};
 
 /// The moment every scenario starts: a Tuesday morning, release day.
@@ -39,6 +42,8 @@ pub struct Setup {
     pub timings: bool,
     /// When the `sandbox` command started (just after the process did), for the timings.
     pub started: Instant,
+    /// With `--slack`: the real workspace to post in and take commands from.
+    pub slack: Option<ChatConfig>,
 }
 
 /// How a session ended.
@@ -73,6 +78,16 @@ pub async fn run(setup: Setup) -> Outcome {
     let world_up = setup.started.elapsed();
     let engine = world.engine(pace()).await;
     let (stop, engine_task) = start_engine(&engine);
+    let slack_task = match &setup.slack {
+        Some(chat) => match start_slack(chat, &engine, &clock, &stop).await {
+            Ok(task) => Some(task),
+            Err(error) => {
+                let _ = stop.send(true);
+                return Outcome::Failed(format!("cannot connect to Slack: {error:#}"));
+            }
+        },
+        None => None,
+    };
     let (keyboard, console) = open_console(setup.script.is_some());
     let mut session = Session {
         events: engine.subscribe(),
@@ -112,9 +127,37 @@ pub async fn run(setup: Setup) -> Outcome {
     let _ = playing.await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(2), engine_task).await;
+    if let Some(task) = slack_task {
+        let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
+    }
     drop(session);
     drop(world);
     outcome
+}
+
+/// Connects the chat front to Slack for `--slack`; it runs until `stop` says so.
+async fn start_slack(
+    chat: &ChatConfig,
+    engine: &Engine,
+    clock: &ManualClock,
+    stop: &watch::Sender<bool>,
+) -> anyhow::Result<tokio::task::JoinHandle<()>> {
+    let clock: Arc<dyn Clock> = Arc::new(clock.clone());
+    let running = start_chat(
+        ChatMode::Slack,
+        Some(chat),
+        YOU,
+        engine,
+        &clock,
+        None,
+        EmergencySettings::default(),
+    )
+    .await?
+    .expect("Slack mode with a chat configuration starts a chat");
+    let mut stopped = stop.subscribe();
+    Ok(tokio::spawn(running.run(async move {
+        let _ = stopped.wait_for(|stop| *stop).await;
+    })))
 }
 
 /// Runs the engine's loops until `true` is sent.
