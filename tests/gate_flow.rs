@@ -12,32 +12,11 @@ use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest, snapshot_object};
 use gatebot::store::ReleaseStatus;
 use serde_json::Value;
+use support::chat::{build_id, report_all, snapshot_name};
 use support::{Running, all_jobs, gate, job, wait_until, world};
 
 const NS: &str = "crt-redhat-acm-tenant";
 const LIMIT: Duration = Duration::from_secs(20);
-
-/// A 19-digit Prow build id, as OpenShift CI's are; `series` keeps tests' builds apart.
-fn build_id(series: u32, index: usize) -> String {
-    format!("18{series:08}{index:09}")
-}
-
-fn snapshot_name(n: u32) -> String {
-    format!("hypershift-operator-main-20261121-1015{n:02}-000")
-}
-
-/// Every job of the gate runs and ends with `result`, except the overrides given.
-fn report_all(world: &World, snapshot: &str, series: u32, overrides: &[(&str, BuildResult)]) {
-    for (i, job) in all_jobs().iter().enumerate() {
-        let build = build_id(series, i);
-        let result = overrides
-            .iter()
-            .find(|(j, _)| j == job)
-            .map_or(BuildResult::Success, |(_, r)| *r);
-        world.start_run(job, &build, &digest(1));
-        world.finish_run(job, &build, snapshot, result);
-    }
-}
 
 async fn released(world: &World) -> Vec<Value> {
     world.releases(NS)
@@ -92,7 +71,7 @@ async fn all_required_cells_passing_creates_exactly_one_release_with_the_right_s
     let running = Running::start(&world).await;
     let snapshot = snapshot_name(1);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
-    report_all(&world, &snapshot, 1, &[]);
+    report_all(&world, &snapshot, 1, 1, &[]);
 
     wait_until("the Release exists", LIMIT, || async {
         !released(&world).await.is_empty()
@@ -142,7 +121,13 @@ async fn a_failed_required_cell_blocks_and_explain_names_job_run_and_time() {
     let snapshot = snapshot_name(2);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     let failing = job("4.20", "azure", "baseline");
-    report_all(&world, &snapshot, 2, &[(&failing, BuildResult::Failure)]);
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        2,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
 
     wait_until("the verdict is recorded as blocked", LIMIT, || async {
         recorded_decision(&running, &snapshot).await.as_deref() == Some("blocked")
@@ -177,7 +162,13 @@ async fn a_failure_on_a_version_that_is_not_ga_still_releases_and_says_why() {
     let snapshot = snapshot_name(3);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     let prerelease = job("4.21", "aws", "upgrade-from-zero");
-    report_all(&world, &snapshot, 3, &[(&prerelease, BuildResult::Failure)]);
+    report_all(
+        &world,
+        &snapshot,
+        1,
+        3,
+        &[(prerelease.clone(), BuildResult::Failure)],
+    );
 
     wait_until("the Release exists", LIMIT, || async {
         released(&world).await.len() == 1
@@ -208,7 +199,7 @@ async fn killed_between_deciding_and_creating_then_restarted_creates_exactly_one
     let first = Running::start(&world).await;
     let snapshot = snapshot_name(4);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
-    report_all(&world, &snapshot, 4, &[]);
+    report_all(&world, &snapshot, 1, 4, &[]);
     wait_until("the release is decided", LIMIT, || async {
         release_status(&first, &snapshot).await.is_some()
     })
@@ -233,7 +224,7 @@ async fn killed_after_deciding_before_any_create_then_restarted_creates_exactly_
     let first = Running::start(&world).await;
     let snapshot = snapshot_name(5);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
-    report_all(&world, &snapshot, 5, &[]);
+    report_all(&world, &snapshot, 1, 5, &[]);
     wait_until("the release is decided", LIMIT, || async {
         release_status(&first, &snapshot).await.is_some()
     })
@@ -307,7 +298,7 @@ async fn server_errors_and_time_outs_during_create_are_retried_into_exactly_one_
     let running = Running::start(&world).await;
     let snapshot = snapshot_name(6);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
-    report_all(&world, &snapshot, 7, &[]);
+    report_all(&world, &snapshot, 1, 7, &[]);
     wait_until("the create is audited as done", LIMIT, || async {
         let audit = running.engine.store().recent_audit(20).await.unwrap();
         audit
@@ -531,7 +522,7 @@ async fn a_snapshot_already_released_outside_gatebot_gets_no_second_release() {
         }))
         .unwrap();
     wait_for_unexpected_release(&running).await;
-    report_all(&world, &snapshot, 40, &[]);
+    report_all(&world, &snapshot, 1, 40, &[]);
     wait_until("the gate passes", LIMIT, || async {
         recorded_decision(&running, &snapshot).await.as_deref() == Some("passed")
     })
