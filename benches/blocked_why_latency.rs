@@ -23,7 +23,7 @@ mod latency;
 #[path = "support/slack.rs"]
 mod slack;
 
-use slack::{CHANNEL, Connected, connect};
+use slack::{CHANNEL, Connected, PERSON, connect};
 
 const SNAPSHOTS: u32 = 1_000;
 const QUESTIONS: u32 = 200;
@@ -123,7 +123,7 @@ async fn main() {
         let snapshot = snapshot_name(question * (SNAPSHOTS / QUESTIONS) + question % 5);
         let answered = slack.ephemerals(CHANNEL).len();
         let started = Instant::now();
-        slack.slash_command("U0PERSON", CHANNEL, &format!("blocked-why {snapshot}"));
+        slack.slash_command(PERSON, CHANNEL, &format!("blocked-why {snapshot}"));
         while slack.ephemerals(CHANNEL).len() == answered {
             assert!(
                 started.elapsed() < Duration::from_secs(10),

@@ -14,7 +14,7 @@ mod latency;
 #[path = "support/slack.rs"]
 mod slack;
 
-use slack::{CHANNEL, Connected, connect};
+use slack::{CHANNEL, Connected, PERSON, connect};
 
 const ROUNDS: usize = 10;
 const IN_FLIGHT: usize = 100;
@@ -37,7 +37,7 @@ async fn main() {
     for round in 0..ROUNDS {
         let before = slack.acks().len();
         for i in 0..IN_FLIGHT {
-            slack.slash_command("U0PERSON", CHANNEL, &format!("status {round} {i}"));
+            slack.slash_command(PERSON, CHANNEL, &format!("status {round} {i}"));
         }
         let acks = slack
             .wait_for_acks(before + IN_FLIGHT, Duration::from_secs(30))

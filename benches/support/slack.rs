@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use gatebot::chat::Incoming;
 use gatebot::jira::Secret;
-use gatebot::sandbox::slack::{SlackEmulator, Workspace};
+use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
 use gatebot::slack::{SlackListener, SlackTokens, SocketModeSettings};
 use slack_morphism::prelude::SlackHyperClient;
 use tokio::sync::mpsc;
 
 pub const CHANNEL: &str = "C0RELEASES";
+/// The member of the channel who asks.
+pub const PERSON: &str = "U0PERSON";
 
 pub struct Connected {
     pub slack: SlackEmulator,
@@ -24,7 +26,9 @@ pub struct Connected {
 /// Starts the emulated Slack and connects a listener handing requests to `requests`; returns
 /// once Slack said hello.
 pub async fn connect(requests: mpsc::Sender<Incoming>) -> Connected {
-    let workspace = Workspace::default().with_channel(CHANNEL, "hyperfleet-releases");
+    let workspace = Workspace::default()
+        .with_channel(CHANNEL, "hyperfleet-releases")
+        .with_user(EmulatedUser::new(PERSON, "pat"));
     let slack = SlackEmulator::start(workspace).await.expect("Slack starts");
     let client =
         gatebot::slack::client(&slack.api_url().parse().expect("a URL")).expect("a Slack client");

@@ -45,6 +45,7 @@ pub fn assess_tracked(gates: &[GateSpec], tracker: &Tracker, now: Timestamp) -> 
     let mut assessed = Vec::new();
     for (index, gate) in gates.iter().enumerate() {
         let evaluator = Evaluator::new(&gate.policy, &gate.catalog);
+        let cells_by_job_id = evaluator.cells_by_job_id(tracker);
         for snapshot in tracker.snapshots(&gate.name) {
             let subject = Subject {
                 snapshot,
@@ -54,7 +55,11 @@ pub fn assess_tracked(gates: &[GateSpec], tracker: &Tracker, now: Timestamp) -> 
             assessed.push(Assessed {
                 gate: index,
                 snapshot: snapshot.name.clone(),
-                assessment: evaluator.assess(subject, tracker.runs_for(snapshot)),
+                assessment: evaluator.assess_known(
+                    subject,
+                    tracker.known_runs_for(snapshot),
+                    &cells_by_job_id,
+                ),
             });
         }
     }

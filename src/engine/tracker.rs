@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::GateSpec;
 use crate::gate::model::digest_of;
-use crate::gate::{JobRun, RunTarget, Snapshot};
+use crate::gate::{JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot};
 use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
@@ -21,6 +21,10 @@ type RunKey = (String, String);
 pub struct Tracker {
     snapshots: HashMap<String, Vec<Snapshot>>,
     runs: Vec<JobRun>,
+    /// Per run (same positions as `runs`): its job's id and facts, packed so that a pass over
+    /// every snapshot stays in cache instead of chasing each run's strings.
+    known: Vec<(u32, RunFacts)>,
+    job_ids: FxHashMap<String, u32>,
     position: FxHashMap<RunKey, usize>,
     by_snapshot: FxHashMap<String, Vec<usize>>,
     by_image: FxHashMap<String, Vec<usize>>,
@@ -65,6 +69,9 @@ impl Tracker {
         let Some(&at) = self.position.get(&key) else {
             let at = self.runs.len();
             self.index(at, &run.target);
+            let next_id = self.job_ids.len() as u32;
+            let job = *self.job_ids.entry(run.job.clone()).or_insert(next_id);
+            self.known.push((job, RunFacts::of(&run)));
             self.runs.push(run);
             self.position.insert(key, at);
             return true;
@@ -80,6 +87,7 @@ impl Tracker {
             self.unindex(at, &old);
             self.index(at, &run.target);
         }
+        self.known[at].1 = RunFacts::of(&run);
         self.runs[at] = run;
         true
     }
@@ -117,9 +125,14 @@ impl Tracker {
         self.snapshots(gate).iter().find(|s| s.name == name)
     }
 
-    /// The runs that tested a snapshot, by name or by image. A run has one target, so it is in
-    /// at most one of the two indexes and never comes twice.
+    /// The runs that tested a snapshot, by name or by image.
     pub fn runs_for<'t>(&'t self, snapshot: &Snapshot) -> impl Iterator<Item = &'t JobRun> {
+        self.positions_for(snapshot).map(|at| &self.runs[at])
+    }
+
+    /// Where the runs that tested a snapshot are. A run has one target, so it is in at most one
+    /// of the two indexes and never comes twice.
+    fn positions_for<'t>(&'t self, snapshot: &Snapshot) -> impl Iterator<Item = usize> + 't {
         let image = snapshot
             .digest
             .as_deref()
@@ -131,7 +144,19 @@ impl Tracker {
         .into_iter()
         .flatten()
         .flatten()
-        .map(|&at| &self.runs[at])
+        .copied()
+    }
+
+    /// The runs that tested a snapshot, as the evaluator's every-pass assessment reads them.
+    pub fn known_runs_for<'t>(&'t self, snapshot: &Snapshot) -> impl Iterator<Item = KnownRun<'t>> {
+        self.positions_for(snapshot).map(|at| {
+            let (job, facts) = self.known[at];
+            KnownRun {
+                job,
+                facts,
+                run: &self.runs[at],
+            }
+        })
     }
 
     /// The newest snapshot of the gate created after this one, if any.
@@ -146,6 +171,12 @@ impl Tracker {
 
     pub fn run_count(&self) -> usize {
         self.runs.len()
+    }
+}
+
+impl JobIndex for Tracker {
+    fn job_id(&self, job: &str) -> Option<u32> {
+        self.job_ids.get(job).copied()
     }
 }
 

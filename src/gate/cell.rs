@@ -11,7 +11,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
-use super::model::{CellKey, JobRun, Recency, RunState};
+use super::model::{CellKey, JobRun, RunFacts, RunState};
 use super::policy::{CellPolicy, VersionCatalog};
 
 /// Where a cell stands.
@@ -171,32 +171,35 @@ pub struct CellRuns<'r> {
     newest: Option<Ranked<'r>>,
 }
 
-/// A run with its recency worked out once, since a sweep compares it many times.
+/// A run with the facts evaluation compares, so a sweep rarely reads the run itself.
 #[derive(Debug, Clone, Copy)]
 struct Ranked<'r> {
-    recency: Recency<'r>,
+    facts: RunFacts,
     run: &'r JobRun,
+}
+
+impl Ranked<'_> {
+    /// Newer by build number; two builds with the same number (ids that are not numbers) are
+    /// ordered by the run's full recency, as [`JobRun::recency`] orders them.
+    fn is_newer_than(&self, other: &Ranked<'_>) -> bool {
+        match self.facts.build.cmp(&other.facts.build) {
+            std::cmp::Ordering::Equal => self.run.recency() > other.run.recency(),
+            order => order.is_gt(),
+        }
+    }
 }
 
 impl<'r> CellRuns<'r> {
     /// Takes one more run of the cell's job into account, in any order.
-    pub fn add(&mut self, run: &'r JobRun, recency: Recency<'r>) {
-        let ranked = Ranked { recency, run };
-        let newer = |best: &Option<Ranked>| best.is_none_or(|best| recency > best.recency);
-        if run.state == RunState::Success && newer(&self.newest_pass) {
+    pub fn add(&mut self, run: &'r JobRun, facts: RunFacts) {
+        let ranked = Ranked { facts, run };
+        let newer = |best: &Option<Ranked>| best.is_none_or(|best| ranked.is_newer_than(&best));
+        if facts.state == RunState::Success && newer(&self.newest_pass) {
             self.newest_pass = Some(ranked);
         }
         if newer(&self.newest) {
             self.newest = Some(ranked);
         }
-    }
-
-    fn newest_pass(&self) -> Option<&'r JobRun> {
-        self.newest_pass.map(|ranked| ranked.run)
-    }
-
-    fn newest(&self) -> Option<&'r JobRun> {
-        self.newest.map(|ranked| ranked.run)
     }
 }
 
@@ -211,8 +214,8 @@ pub fn decide_cell<'r>(
     if policy.job.is_none() {
         return (CellState::NotApplicable, None);
     }
-    if let Some(pass) = runs.newest_pass() {
-        return (CellState::Passed, Some(pass));
+    if let Some(pass) = runs.newest_pass {
+        return (CellState::Passed, Some(pass.run));
     }
     let tolerated = |state| {
         if catalog.is_ga(policy.key.version) {
@@ -221,10 +224,12 @@ pub fn decide_cell<'r>(
             CellState::AllowedFailure
         }
     };
-    match runs.newest() {
-        Some(run) if run.state.is_finished() => (tolerated(CellState::Failed), Some(run)),
-        newest if now > deadline => (tolerated(CellState::TimedOut), newest),
-        Some(run) => (CellState::Running, Some(run)),
+    match runs.newest {
+        Some(newest) if newest.facts.state.is_finished() => {
+            (tolerated(CellState::Failed), Some(newest.run))
+        }
+        newest if now > deadline => (tolerated(CellState::TimedOut), newest.map(|n| n.run)),
+        Some(newest) => (CellState::Running, Some(newest.run)),
         None => (CellState::Waiting, None),
     }
 }

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
 use super::cell::{CellRuns, CellState, CellVerdict, RunRef, decide_cell};
-use super::model::{JobRun, Snapshot};
+use super::model::{JobRun, RunFacts, Snapshot};
 use super::policy::{Policy, VersionCatalog};
 use super::verdict::{Decision, Tally, Verdict};
 
@@ -31,6 +31,20 @@ pub struct Assessment {
     pub tally: Tally,
     /// One state per policy cell, in matrix order.
     pub states: Vec<CellState>,
+}
+
+/// Gives job names small ids, so runs can be matched to cells without hashing their names.
+pub trait JobIndex {
+    fn job_id(&self, job: &str) -> Option<u32>;
+}
+
+/// A run as the engine's tracker keeps it: its job's id, its facts, and the run itself (read
+/// only to break ties and to show the deciding run).
+#[derive(Debug, Clone, Copy)]
+pub struct KnownRun<'r> {
+    pub job: u32,
+    pub facts: RunFacts,
+    pub run: &'r JobRun,
 }
 
 /// What one snapshot is evaluated with, besides the policy.
@@ -69,6 +83,10 @@ impl<'p> Evaluator<'p> {
             .decide_cells(runs, deadline, subject.now)
             .map(|(state, _)| state)
             .collect();
+        self.assessment(states, subject)
+    }
+
+    fn assessment(&self, states: Vec<CellState>, subject: Subject<'_>) -> Assessment {
         let tally = self.tally(&states);
         Assessment {
             decision: decision(tally, subject.newer_snapshot),
@@ -124,13 +142,25 @@ impl<'p> Evaluator<'p> {
         deadline: Timestamp,
         now: Timestamp,
     ) -> impl Iterator<Item = (CellState, Option<&'r JobRun>)> {
+        let swept = runs.into_iter().filter_map(|run| {
+            let cells = self.cells_of_job.get(run.job.as_str())?;
+            Some((cells.as_slice(), RunFacts::of(run), run))
+        });
+        self.sweep(swept, deadline, now)
+    }
+
+    /// Each cell's state and deciding run from the runs of its jobs, each given with the cells
+    /// its job answers and its facts.
+    fn sweep<'a, 'r>(
+        &self,
+        runs: impl Iterator<Item = (&'a [usize], RunFacts, &'r JobRun)>,
+        deadline: Timestamp,
+        now: Timestamp,
+    ) -> impl Iterator<Item = (CellState, Option<&'r JobRun>)> {
         let mut per_cell = vec![CellRuns::default(); self.policy.cells.len()];
-        for run in runs {
-            if let Some(cells) = self.cells_of_job.get(run.job.as_str()) {
-                let recency = run.recency();
-                for &cell in cells {
-                    per_cell[cell].add(run, recency);
-                }
+        for (cells, facts, run) in runs {
+            for &cell in cells {
+                per_cell[cell].add(run, facts);
             }
         }
         self.policy
@@ -138,6 +168,41 @@ impl<'p> Evaluator<'p> {
             .iter()
             .zip(per_cell)
             .map(move |(cell, runs)| decide_cell(cell, runs, self.catalog, deadline, now))
+    }
+
+    /// The cells each job answers, indexed by the ids a [`JobIndex`] gave the jobs.
+    pub fn cells_by_job_id(&self, jobs: &impl JobIndex) -> Vec<Vec<usize>> {
+        let mut by_id: Vec<Vec<usize>> = Vec::new();
+        for (job, cells) in &self.cells_of_job {
+            if let Some(id) = jobs.job_id(job) {
+                let id = id as usize;
+                if by_id.len() <= id {
+                    by_id.resize(id + 1, Vec::new());
+                }
+                by_id[id] = cells.clone();
+            }
+        }
+        by_id
+    }
+
+    /// [`Evaluator::assess`] over runs known by job id and facts, as the engine keeps them:
+    /// a pass over every tracked snapshot then reads 16 bytes per run, not the runs' strings.
+    pub fn assess_known<'r>(
+        &self,
+        subject: Subject<'_>,
+        runs: impl Iterator<Item = KnownRun<'r>>,
+        cells_by_job_id: &[Vec<usize>],
+    ) -> Assessment {
+        let deadline = self.deadline(subject.snapshot);
+        let swept = runs.filter_map(|known| {
+            let cells = cells_by_job_id.get(known.job as usize)?;
+            Some((cells.as_slice(), known.facts, known.run))
+        });
+        let states: Vec<CellState> = self
+            .sweep(swept, deadline, subject.now)
+            .map(|(state, _)| state)
+            .collect();
+        self.assessment(states, subject)
     }
 
     /// How many required cells are in which state.

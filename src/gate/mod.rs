@@ -13,8 +13,10 @@ pub mod policy;
 pub mod verdict;
 
 pub use cell::{CellState, CellVerdict, RunRef};
-pub use evaluator::{Assessment, Evaluator, Subject};
-pub use model::{CellKey, Check, JobRun, OcpVersion, Platform, RunState, RunTarget, Snapshot};
+pub use evaluator::{Assessment, Evaluator, JobIndex, KnownRun, Subject};
+pub use model::{
+    CellKey, Check, JobRun, OcpVersion, Platform, RunFacts, RunState, RunTarget, Snapshot,
+};
 pub use policy::{CellPolicy, Maturity, Policy, VersionCatalog};
 pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate};
 

@@ -273,6 +273,25 @@ pub struct JobRun {
 /// Where a run stands among the runs of its job: larger is newer (see [`JobRun::recency`]).
 pub type Recency<'a> = (u128, &'a str, u8);
 
+/// What evaluation needs of a run besides its job: the build number and the state. Sixteen
+/// bytes, so the engine can keep these for 100,000 runs in cache and sweep them on every pass
+/// without touching the runs' strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RunFacts {
+    /// The build id as a number; `u64::MAX` when it is not one.
+    pub build: u64,
+    pub state: RunState,
+}
+
+impl RunFacts {
+    pub fn of(run: &JobRun) -> Self {
+        Self {
+            build: run.build_id.parse().unwrap_or(u64::MAX),
+            state: run.state,
+        }
+    }
+}
+
 impl JobRun {
     /// Orders builds of one job, newest last: Prow build ids are increasing numbers, compared
     /// numerically so `999` comes before `1000`. Two records of the same build (a stale

@@ -307,6 +307,18 @@ fn ages_read_like_a_person_would_say_them() {
     assert_eq!(explain::age(t(0), t(2 * 86_400 + 4 * 3_600)), "2d 4h");
 }
 
+/// Job ids by position in a list, as the engine's tracker hands them out.
+struct JobIds(Vec<String>);
+
+impl JobIndex for JobIds {
+    fn job_id(&self, job: &str) -> Option<u32> {
+        self.0
+            .iter()
+            .position(|known| known == job)
+            .map(|at| at as u32)
+    }
+}
+
 /// Any mix of runs over the test policy's jobs.
 fn arbitrary_runs() -> impl Strategy<Value = Vec<JobRun>> {
     let (policy, _) = policy();
@@ -396,6 +408,16 @@ proptest! {
         let evaluator = Evaluator::new(&policy, &catalog);
         let assessment = evaluator.assess(subject, &runs);
         let verdict = evaluator.verdict(subject, &runs);
+        let ids = JobIds(policy.jobs().iter().map(|job| job.to_string()).collect());
+        let known = runs.iter().map(|run| KnownRun {
+            job: ids.job_id(&run.job).unwrap(),
+            facts: RunFacts::of(run),
+            run,
+        });
+        prop_assert_eq!(
+            &evaluator.assess_known(subject, known, &evaluator.cells_by_job_id(&ids)),
+            &assessment
+        );
         prop_assert_eq!(&assessment.decision, &verdict.decision);
         prop_assert_eq!(assessment.tally, verdict.tally);
         let states: Vec<CellState> = verdict.cells.iter().map(|c| c.state).collect();
