@@ -199,8 +199,9 @@ fn an_unknown_command_is_answered_with_the_commands_there_are() {
     let error = Catalogue::builtin().parse("relase x").unwrap_err();
     assert_eq!(
         error.to_string(),
-        "`relase` is not a command; the commands are `help`, `status`, `blocked-why`, \
-         `escalations`, `release`, `emergency`, `approve`, `deny` and `audit`. Try `help`."
+        "`relase` is not a command; did you mean `release`? The commands are `help`, `status`, \
+         `blocked-why`, `escalations`, `release`, `emergency`, `approve`, `deny` and `audit`. \
+         Try `help`."
     );
     let error = Catalogue::builtin().parse("help relase").unwrap_err();
     assert!(matches!(error, UsageError::UnknownCommand { typed, .. } if typed == "relase"));

@@ -317,7 +317,7 @@ fn a_script_with_an_unknown_command_is_refused_naming_the_line() {
     assert_eq!(done.status.code(), Some(2), "{}", done.stderr);
     assert!(
         done.stderr
-            .contains("line 2: `statsu` is not a command; the commands are `help`, `status`"),
+            .contains("line 2: `statsu` is not a command; did you mean `status`?"),
         "{}",
         done.stderr
     );

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use crate::config::suggest::closest;
+
 /// A command line that cannot be run as typed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UsageError {
@@ -85,11 +87,20 @@ impl fmt::Display for UsageError {
                 f,
                 "A quote `{quote}` is opened and never closed: close it, or quote with the other kind of quote."
             ),
-            UsageError::UnknownCommand { typed, commands } => write!(
-                f,
-                "`{typed}` is not a command; the commands are {}.",
-                listed(commands)
-            ),
+            UsageError::UnknownCommand { typed, commands } => {
+                match closest(&typed.to_ascii_lowercase(), commands) {
+                    Some(meant) => write!(
+                        f,
+                        "`{typed}` is not a command; did you mean `{meant}`? The commands are {}.",
+                        listed(commands)
+                    ),
+                    None => write!(
+                        f,
+                        "`{typed}` is not a command; the commands are {}.",
+                        listed(commands)
+                    ),
+                }
+            }
             UsageError::MissingArgument {
                 command,
                 argument,
@@ -185,7 +196,7 @@ mod tests {
         };
         assert_eq!(
             unknown.to_string(),
-            "`relase` is not a command; the commands are `help` and `release`. Try `help`."
+            "`relase` is not a command; did you mean `release`? The commands are `help` and `release`. Try `help`."
         );
         let repeated = UsageError::RepeatedArgument {
             command: "emergency".to_string(),

@@ -23,7 +23,7 @@ mod prow;
 mod serde_section;
 mod server;
 mod store;
-mod suggest;
+pub(crate) mod suggest;
 mod template;
 mod url;
 
