@@ -180,10 +180,18 @@ async fn request(
         &format!("emergency {snapshot} {JUSTIFICATION_FROM_SLACK}"),
     );
     let message = wait_for_request_message(slack, snapshot).await;
-    let pending = bot
-        .running
-        .engine
-        .store()
+    let store = bot.running.engine.store();
+    // The request is complete once gatebot has recorded where its message is; a test that
+    // stops gatebot must not stop it between the post and that record.
+    wait_until("the request message is recorded", LIMIT, || async {
+        store
+            .pending_emergency_request(GATE, snapshot)
+            .await
+            .unwrap()
+            .is_some_and(|request| request.message_ts.is_some())
+    })
+    .await;
+    let pending = store
         .pending_emergency_request(GATE, snapshot)
         .await
         .unwrap()

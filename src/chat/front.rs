@@ -101,7 +101,7 @@ impl ChatFront {
         };
         if !permitted {
             let why = refusal(&spec.name, spec.role);
-            self.audit(incoming, &spec.name, line, "refused", &why)
+            self.audit_command(incoming, &spec.name, line, "", "refused", &why)
                 .await?;
             self.reply(incoming, &Message::plain(&why), true).await;
             return Ok(());
@@ -133,8 +133,7 @@ impl ChatFront {
                 Some(note) => (note.target.as_str(), note.outcome, note.detail.as_str()),
                 None => ("", "ok", ""),
             };
-            let detail = format!("`{line}`: {detail}");
-            self.audit_entry(incoming, &spec.name, target, outcome, &detail)
+            self.audit_command(incoming, &spec.name, line, target, outcome, detail)
                 .await?;
         }
         let private = !matches!(incoming.via, Via::Mention { .. } | Via::Console);
@@ -168,23 +167,12 @@ impl ChatFront {
         }
     }
 
-    async fn audit(
+    /// Writes a command to the audit log: who, from where, the line as typed, and the outcome.
+    async fn audit_command(
         &self,
         incoming: &Incoming,
         command: &str,
         line: &str,
-        outcome: &str,
-        detail: &str,
-    ) -> Result<(), StoreError> {
-        let detail = format!("`{line}`: {detail}");
-        self.audit_entry(incoming, command, "", outcome, &detail)
-            .await
-    }
-
-    async fn audit_entry(
-        &self,
-        incoming: &Incoming,
-        command: &str,
         target: &str,
         outcome: &str,
         detail: &str,
@@ -197,7 +185,7 @@ impl ChatFront {
                 action: format!("command.{command}"),
                 target: target.to_string(),
                 outcome: outcome.to_string(),
-                detail: detail.to_string(),
+                detail: format!("`{line}`: {detail}"),
                 channel: Some(incoming.channel.clone()),
                 thread: incoming.thread_ts.clone(),
             })

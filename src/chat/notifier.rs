@@ -280,12 +280,10 @@ impl Notifier {
     /// is its gate's newest. Old snapshots found on a first start stay quiet.
     fn is_live(&self, spec: &GateSpec, facts: &SnapshotFacts) -> bool {
         let still_open = facts.verdict.deadline > self.clock.now();
-        let newest = self
-            .engine
-            .snapshots(&spec.name)
-            .last()
-            .is_some_and(|newest| newest.name == facts.snapshot.name);
-        still_open || newest
+        still_open
+            || self
+                .engine
+                .is_newest_snapshot(&spec.name, &facts.snapshot.name)
     }
 
     /// The snapshots whose status messages may be out of date after a start: those with a
@@ -311,9 +309,7 @@ impl Notifier {
             return false;
         };
         self.engine
-            .snapshots(&spec.name)
-            .iter()
-            .find(|snapshot| snapshot.name == thread.snapshot)
+            .snapshot(&spec.name, &thread.snapshot)
             .is_some_and(|snapshot| {
                 let settled = snapshot
                     .created_at

@@ -202,6 +202,21 @@ impl Engine {
         tracker.snapshots(gate).to_vec()
     }
 
+    /// One tracked snapshot of a gate.
+    pub fn snapshot(&self, gate: &str, name: &str) -> Option<Snapshot> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.snapshot(gate, name).cloned()
+    }
+
+    /// Whether `name` is the newest snapshot the gate tracks.
+    pub fn is_newest_snapshot(&self, gate: &str, name: &str) -> bool {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker
+            .snapshots(gate)
+            .last()
+            .is_some_and(|newest| newest.name == name)
+    }
+
     /// Finds which gate tracks a snapshot name.
     pub fn gate_of(&self, snapshot: &str) -> Option<&GateSpec> {
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
