@@ -20,11 +20,9 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 const WAIT: Duration = Duration::from_secs(5);
-/// How soon an envelope must be acknowledged. The callbacks only convert and enqueue, so a lone
-/// ack leaves within a couple of milliseconds; an ack written right after another waits for
-/// TCP's acknowledgement of the first (Nagle's algorithm, which slack-morphism's WebSocket client
-/// leaves on), up to Linux's 40 ms delayed ACK. Either is far from the 2 s the queue goes
-/// unread, and from Slack's 3 s.
+/// How soon an envelope must be acknowledged: far from the 2 s the queue goes unread, and from
+/// Slack's 3 s. The ack is written before anything is handed on, so it takes a couple of
+/// milliseconds; the exact figure is the `slack_ack_latency` benchmark's, not a test's.
 const PROMPT_ACK: Duration = Duration::from_millis(250);
 const CHANNEL: &str = "C0RELEASES";
 const ELSEWHERE: &str = "C0ELSEWHERE";
@@ -74,6 +72,7 @@ fn settings() -> SocketModeSettings {
     SocketModeSettings {
         connections: 1,
         reconnect_after: Duration::from_secs(1),
+        ..SocketModeSettings::default()
     }
 }
 
@@ -89,9 +88,7 @@ async fn listen(
         CHANNEL,
         &settings(),
         sender,
-    )
-    .await
-    .expect("the listener starts");
+    );
     let mut connected = listener.connected();
     tokio::time::timeout(WAIT, connected.wait_for(|connected| *connected))
         .await
@@ -168,11 +165,7 @@ async fn a_command_and_a_mention_are_acknowledged_at_once_and_wait_in_the_queue(
         .into_iter()
         .find(|ack| ack.envelope_id == command.envelope_id)
         .expect("the command is acknowledged");
-    assert_eq!(
-        command_ack.payload,
-        Some(json!({})),
-        "nothing is said on the ack"
-    );
+    assert_eq!(command_ack.payload, None, "nothing is said on the ack");
     tokio::time::sleep(Duration::from_secs(2)).await;
 
     let mut arrived = vec![next(&mut requests).await, next(&mut requests).await];
@@ -500,6 +493,67 @@ async fn after_a_disconnect_and_after_cut_sockets_the_listener_reconnects() {
     listener.shutdown().await;
 }
 
+/// Waits until readiness reads `ready`.
+async fn until_ready_is(listener: &SlackListener, ready: bool) {
+    let mut connected = listener.connected();
+    tokio::time::timeout(WAIT, connected.wait_for(|connected| *connected == ready))
+        .await
+        .unwrap_or_else(|_| panic!("readiness did not turn {ready}"))
+        .unwrap();
+}
+
+#[tokio::test]
+async fn readiness_falls_when_the_only_connection_is_lost_and_returns_with_a_new_hello() {
+    let emulator = emulator().await;
+    let (listener, mut requests) = listen(&emulator, 16).await;
+    // The first attempt to reconnect fails, so the listener is without a connection for the
+    // retry pause.
+    emulator.fail("apps.connections.open", "internal_error", 1);
+
+    assert_eq!(emulator.drop_sockets(), 1);
+    until_ready_is(&listener, false).await;
+    until_ready_is(&listener, true).await;
+    assert_eq!(emulator.connections_opened(), 2);
+    emulator.slash_command(ALICE, CHANNEL, "status after the outage");
+    assert_eq!(next(&mut requests).await.text, "status after the outage");
+    listener.shutdown().await;
+    assert!(!*listener.connected().borrow(), "shut down is not ready");
+}
+
+#[tokio::test]
+async fn a_connection_gone_silent_is_replaced_without_a_close_or_an_error() {
+    let emulator = emulator().await;
+    let (sender, mut requests) = mpsc::channel(16);
+    let settings = SocketModeSettings {
+        silence_limit: Duration::from_millis(900),
+        ..settings()
+    };
+    let listener = SlackListener::start(
+        client(&emulator.api_url()),
+        &tokens(&emulator),
+        CHANNEL,
+        &settings,
+        sender,
+    );
+    until_ready_is(&listener, true).await;
+    emulator.fail("apps.connections.open", "internal_error", 1);
+
+    assert_eq!(emulator.freeze_sockets(Duration::from_secs(4)), 1);
+    until_ready_is(&listener, false).await;
+    until_ready_is(&listener, true).await;
+    let connections = emulator.connections();
+    assert_eq!(connections.len(), 2);
+    assert_eq!(
+        connections[0].closed_at, None,
+        "the frozen socket saw no close: the listener noticed the silence"
+    );
+    // An event still routed to the frozen socket goes unacknowledged there and is delivered
+    // again on the new one.
+    emulator.app_mention(BOB, CHANNEL, "<@U0GATEBOT> status", None);
+    assert_eq!(next(&mut requests).await.text, "status");
+    listener.shutdown().await;
+}
+
 #[tokio::test]
 async fn readiness_waits_for_hello() {
     let emulator = emulator().await;
@@ -512,9 +566,7 @@ async fn readiness_waits_for_hello() {
         CHANNEL,
         &settings(),
         sender,
-    )
-    .await
-    .expect("the listener starts");
+    );
     let mut connected = listener.connected();
     assert!(
         !*connected.borrow(),

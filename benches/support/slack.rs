@@ -39,10 +39,9 @@ pub async fn connect(requests: mpsc::Sender<Incoming>) -> Connected {
     let settings = SocketModeSettings {
         connections: 1,
         reconnect_after: Duration::from_secs(1),
+        ..SocketModeSettings::default()
     };
-    let listener = SlackListener::start(client.clone(), &tokens, CHANNEL, &settings, requests)
-        .await
-        .expect("Socket Mode starts");
+    let listener = SlackListener::start(client.clone(), &tokens, CHANNEL, &settings, requests);
     listener
         .connected()
         .wait_for(|up| *up)

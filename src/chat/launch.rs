@@ -100,9 +100,7 @@ pub async fn start_chat(
                 &chat.channel,
                 &SocketModeSettings::default(),
                 sender,
-            )
-            .await
-            .context("cannot start Slack Socket Mode")?;
+            );
             (surfaces, chat.channel.as_str(), Some(listener))
         }
     };

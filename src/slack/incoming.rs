@@ -8,8 +8,8 @@
 //!
 //! Each request's `delivery_id` is the id Slack keeps when it delivers the same request again,
 //! so the router can run it once: the `event_id` of a mention, the `trigger_id` of a slash
-//! command (the model slack-morphism hands over has no envelope id, and the trigger is unique to
-//! one invocation), and the `trigger_id` with the `action_id` for a button click.
+//! command (unique to one invocation, and part of the command itself rather than of the
+//! envelope around it), and the `trigger_id` with the `action_id` for a button click.
 
 use slack_morphism::prelude::*;
 

@@ -121,12 +121,11 @@ impl Bot {
         let settings = SocketModeSettings {
             connections: 1,
             reconnect_after: Duration::from_secs(1),
+            ..SocketModeSettings::default()
         };
-        let listener = Arc::new(
-            SlackListener::start(client, &tokens, CHANNEL, &settings, requests)
-                .await
-                .unwrap(),
-        );
+        let listener = Arc::new(SlackListener::start(
+            client, &tokens, CHANNEL, &settings, requests,
+        ));
         let front = ChatFront::new(
             running.engine.clone(),
             surface.clone(),

@@ -6,7 +6,7 @@
 //! a channel of [`Outgoing`] commands, so it never waits on the network.
 
 use std::collections::{BTreeMap, HashSet};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -19,6 +19,9 @@ pub(super) enum Outgoing {
     Close,
     /// End the connection without a close frame, as a crashed server or a cut network would.
     Drop,
+    /// Neither read nor write for this long, then carry on: a network partition, where
+    /// neither side hears a close or an error, and pings go unanswered.
+    Freeze(Duration),
 }
 
 /// One WebSocket connection the app made.
@@ -147,12 +150,20 @@ impl Connections {
 
     /// Ends every open socket with `command`; returns how many there were.
     pub fn end_all(&mut self, command: Outgoing) -> usize {
-        let ids: Vec<usize> = self.open.keys().copied().collect();
+        let ids = self.send_all(command);
         for id in &ids {
-            self.send(*id, command.clone());
             self.closed(*id);
         }
         ids.len()
+    }
+
+    /// Hands `command` to every open socket; returns their ids.
+    pub fn send_all(&mut self, command: Outgoing) -> Vec<usize> {
+        let ids: Vec<usize> = self.open.keys().copied().collect();
+        for id in &ids {
+            self.send(*id, command.clone());
+        }
+        ids
     }
 
     pub fn closed(&mut self, id: usize) {

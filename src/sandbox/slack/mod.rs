@@ -234,6 +234,14 @@ impl SlackEmulator {
         self.shared.lock().connections.end_all(Outgoing::Drop)
     }
 
+    /// Freezes every open socket for `duration`, as a network partition would: nothing is read
+    /// or written, pings go unanswered, and no close or error reaches either side. Returns how
+    /// many sockets there were.
+    pub fn freeze_sockets(&self, duration: Duration) -> usize {
+        let mut state = self.shared.lock();
+        state.connections.send_all(Outgoing::Freeze(duration)).len()
+    }
+
     /// Every ack so far, oldest first.
     pub fn acks(&self) -> Vec<Ack> {
         self.shared.lock().outbox.acks.clone()

@@ -1,7 +1,7 @@
 //! The Socket Mode WebSocket at `/link/?ticket=…`: it takes a ticket from
 //! `apps.connections.open`, greets with `hello` before anything else, pings like Slack's
 //! `applink` hosts do, passes ack frames on, and carries out the registry's commands to send,
-//! close, or drop the connection.
+//! close, drop or freeze the connection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -53,6 +53,9 @@ async fn serve(shared: Arc<Shared>, mut socket: WebSocket) {
                 // Returning drops the socket, and with it the TCP connection, without a close
                 // frame.
                 Some(Outgoing::Drop) | None => break,
+                // Commands meanwhile wait in the channel; after the freeze, a socket the app
+                // has given up on fails its next read or write and is recorded as closed.
+                Some(Outgoing::Freeze(duration)) => tokio::time::sleep(duration).await,
             },
             _ = ping.tick() => {
                 if socket.send(Message::Ping(ping_payload.clone().into())).await.is_err() {
