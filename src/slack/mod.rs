@@ -20,7 +20,7 @@ mod surface;
 mod tokens;
 
 pub use connector::client;
-pub use socket_mode::{SlackListener, SocketModeSettings};
 pub use pacing::{ChannelPacing, POST_BURST, POST_INTERVAL};
+pub use socket_mode::{SlackListener, SocketModeSettings};
 pub use surface::SlackSurface;
 pub use tokens::SlackTokens;

@@ -87,7 +87,11 @@ async fn open(link: &Link) -> Result<Socket, String> {
 }
 
 /// Serves a connection until it ends; also says whether Slack had greeted it.
-async fn serve(link: &Arc<Link>, mut socket: Socket, stop: &mut watch::Receiver<bool>) -> (Ended, bool) {
+async fn serve(
+    link: &Arc<Link>,
+    mut socket: Socket,
+    stop: &mut watch::Receiver<bool>,
+) -> (Ended, bool) {
     let silence_limit = link.settings.silence_limit;
     let mut greeted = false;
     let mut last_heard = Instant::now();

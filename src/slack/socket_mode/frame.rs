@@ -181,7 +181,8 @@ mod tests {
     fn hello_and_disconnect_are_told_apart_by_their_type() {
         let hello = r#"{"type":"hello","num_connections":1,"debug_info":{"host":"applink-1"},"connection_info":{"app_id":"A1"}}"#;
         assert!(matches!(read(hello, CHANNEL), Frame::Hello));
-        let disconnect = r#"{"type":"disconnect","reason":"warning","debug_info":{"host":"applink-2"}}"#;
+        let disconnect =
+            r#"{"type":"disconnect","reason":"warning","debug_info":{"host":"applink-2"}}"#;
         assert!(matches!(
             read(disconnect, CHANNEL),
             Frame::Disconnect { reason } if reason == "warning"

@@ -106,8 +106,12 @@ impl SlackListener {
     /// Closes every connection and waits until they are closed, so nothing more is received.
     pub async fn shutdown(&self) {
         self.stop.send_replace(true);
-        let connections =
-            std::mem::take(&mut *self.connections.lock().unwrap_or_else(PoisonError::into_inner));
+        let connections = std::mem::take(
+            &mut *self
+                .connections
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner),
+        );
         for connection in connections {
             if let Err(error) = connection.await {
                 tracing::warn!(%error, "a Socket Mode connection ended abnormally");
