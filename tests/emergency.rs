@@ -20,7 +20,7 @@ use gatebot::engine::GateSpec;
 use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::slack::{Message, SlackEmulator};
 use gatebot::sandbox::world::{World, digest};
-use gatebot::store::{EmergencyRequest, ReleaseKind, RequestState};
+use gatebot::store::{Closing, EmergencyRequest, ReleaseKind, RequestState};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use support::chat::{
@@ -667,6 +667,70 @@ async fn an_approve_click_after_a_restart_works_exactly_once() {
         stored_request(&again, &pending.id).await.state,
         RequestState::Approved
     );
+}
+
+#[tokio::test]
+async fn an_approval_interrupted_before_its_release_is_released_at_the_next_start() {
+    let config = config("");
+    let (world, slack) = setup(&config, Arc::new(SystemClock)).await;
+    let before = Bot::start_with(&world, &slack, chat_setup(&config)).await;
+    let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
+    let (pending, _message) = request(&before, &slack, RELEASER, &snapshot).await;
+    // What `approve` has stored when gatebot stops right after closing the request, before it
+    // decided the Release.
+    let store = before.running.engine.store();
+    let approved_at = Timestamp::now();
+    assert!(
+        store
+            .add_emergency_approval(&pending.id, BOB, approved_at)
+            .await
+            .unwrap()
+    );
+    let approved = Closing {
+        state: RequestState::Approved,
+        by: BOB,
+        at: approved_at,
+        reason: None,
+        release_name: None,
+    };
+    assert!(
+        store
+            .close_emergency_request(&pending.id, RequestState::Pending, &approved)
+            .await
+            .unwrap()
+    );
+    before.kill().await;
+    assert!(world.releases(NS).is_empty());
+
+    let after = Bot::start_with(&world, &slack, chat_setup(&config)).await;
+    let release = wait_for_one_release(&world).await;
+    let annotations = annotations_of(&release);
+    assert_eq!(annotations["release.hypershift.io/approved-by"], BOB);
+    assert_eq!(annotations["release.hypershift.io/request-id"], pending.id);
+    assert_eq!(
+        annotations["release.hypershift.io/justification"],
+        JUSTIFICATION
+    );
+    wait_until("the request message shows the outcome", LIMIT, || async {
+        request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m))
+    })
+    .await;
+    wait_until("the channel is told it needs review", LIMIT, || async {
+        top_level(&slack)
+            .iter()
+            .any(|m| m.text.contains("requires review"))
+    })
+    .await;
+    let records = after.running.engine.store().releases(GATE).await.unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0].kind, ReleaseKind::Emergency);
+    after.kill().await;
+
+    // Once released, a further start grants nothing more.
+    let again = Bot::start_with(&world, &slack, chat_setup(&config)).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(world.releases(NS).len(), 1);
+    again.kill().await;
 }
 
 #[tokio::test]

@@ -693,3 +693,51 @@ async fn only_requests_past_their_expiry_are_overdue() {
         assert_eq!(overdue(4).await, ["em-2"]);
     }
 }
+
+#[tokio::test]
+async fn an_approved_request_is_waiting_for_its_release_until_the_snapshot_has_one() {
+    for db in Database::all("emergency_unreleased").await {
+        let store = Store::open(&db.url).await.unwrap();
+        for (id, snapshot) in [("em-1", "snap-1"), ("em-2", "snap-2"), ("em-3", "snap-3")] {
+            store
+                .record_emergency_request(&emergency_request(id, snapshot))
+                .await
+                .unwrap();
+        }
+        let approved = |second: i64| Closing {
+            state: RequestState::Approved,
+            by: "U0APP",
+            at: at(second),
+            reason: None,
+            release_name: None,
+        };
+        for (id, second) in [("em-2", 20), ("em-1", 40)] {
+            store
+                .close_emergency_request(id, RequestState::Pending, &approved(second))
+                .await
+                .unwrap();
+        }
+        let waiting = || {
+            let store = store.clone();
+            async move {
+                store
+                    .approved_emergency_requests_without_release()
+                    .await
+                    .unwrap()
+                    .into_iter()
+                    .map(|request| request.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        // Pending em-3 is not waiting; the approvals come oldest first.
+        assert_eq!(waiting().await, ["em-2", "em-1"]);
+        store
+            .decide_release(
+                &decision("rel-2", "snap-2", ReleaseKind::Emergency),
+                &annotations(&[]),
+            )
+            .await
+            .unwrap();
+        assert_eq!(waiting().await, ["em-1"]);
+    }
+}

@@ -112,8 +112,8 @@ pub async fn start_chat(
         clock.clone(),
     )
     .with_escalation(escalation.cloned())
-    .with_emergency(emergency);
-    let notifier = Notifier::new(engine.clone(), surface, clock.clone());
+    .with_emergency(emergency.clone());
+    let notifier = Notifier::new(engine.clone(), surface, clock.clone()).with_emergency(emergency);
     Ok(Some(ChatRunning {
         connected: listener.as_ref().map(SlackListener::connected),
         listener,

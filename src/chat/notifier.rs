@@ -6,8 +6,9 @@
 //! coalesced: everything that arrives within the coalescing window makes one edit per snapshot
 //! and at most one reply per thread.
 //!
-//! The notifier also closes emergency requests whose time ran out, now and then, so their
-//! messages stop offering buttons that can no longer work.
+//! The notifier also sweeps emergency requests now and then, and once at start: requests whose
+//! time ran out are closed, so their messages stop offering buttons that can no longer work, and
+//! an approval that a stop interrupted before its Release was decided is granted.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -24,7 +25,7 @@ use super::status_message::status_message;
 use super::surface::{ChatError, ChatSurface, Placement};
 use crate::clock::Clock;
 use crate::commands::answers::SnapshotFacts;
-use crate::commands::expire_overdue;
+use crate::commands::{EmergencySettings, expire_overdue, grant_interrupted_approvals};
 use crate::engine::{Engine, GateEvent, GateSpec, ReleaseMode};
 use crate::store::{ChatThread, OutboxEntry, ReleaseKind, StoreError};
 
@@ -32,8 +33,8 @@ use crate::store::{ChatThread, OutboxEntry, ReleaseKind, StoreError};
 pub const DEFAULT_COALESCE: Duration = Duration::from_secs(2);
 /// How long to wait before trying again after the chat service failed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(15);
-/// How often overdue emergency requests are looked for; an expired request is refused when
-/// clicked in between, so this only decides how soon its buttons disappear.
+/// How often emergency requests are swept; an expired request is refused when clicked in
+/// between, so this only decides how soon its buttons disappear.
 pub const DEFAULT_EXPIRY_CHECK: Duration = Duration::from_secs(30);
 
 /// Keeps the status threads of every gate up to date on one chat surface.
@@ -43,6 +44,7 @@ pub struct Notifier {
     clock: Arc<dyn Clock>,
     coalesce: Duration,
     expiry_check: Duration,
+    emergency: EmergencySettings,
 }
 
 /// A snapshot, as `(gate, snapshot)`.
@@ -56,6 +58,7 @@ impl Notifier {
             clock,
             coalesce: DEFAULT_COALESCE,
             expiry_check: DEFAULT_EXPIRY_CHECK,
+            emergency: EmergencySettings::default(),
         }
     }
 
@@ -64,9 +67,16 @@ impl Notifier {
         self
     }
 
-    /// How often overdue emergency requests are closed (every 30 s by default).
+    /// How often emergency requests are swept (every 30 s by default).
     pub fn with_expiry_check(mut self, every: Duration) -> Self {
         self.expiry_check = every;
+        self
+    }
+
+    /// The emergency rules an interrupted approval is granted under: the same as the chat
+    /// front's.
+    pub fn with_emergency(mut self, emergency: EmergencySettings) -> Self {
+        self.emergency = emergency;
         self
     }
 
@@ -101,7 +111,7 @@ impl Notifier {
                     }
                     Err(RecvError::Closed) => break,
                 },
-                _ = expiry_checks.tick() => self.expire_overdue_requests().await,
+                _ = expiry_checks.tick() => self.sweep_emergency_requests().await,
                 () = due => {
                     flush_at = match self.flush(&mut dirty).await {
                         Ok(()) => None,
@@ -185,10 +195,16 @@ impl Notifier {
         }
     }
 
-    async fn expire_overdue_requests(&self) {
+    async fn sweep_emergency_requests(&self) {
         let now = self.clock.now();
         if let Err(error) = expire_overdue(&self.engine, self.surface.as_ref(), now).await {
             tracing::warn!(%error, "cannot expire overdue emergency requests; trying again later");
+        }
+        let surface = self.surface.as_ref();
+        if let Err(error) =
+            grant_interrupted_approvals(&self.engine, surface, &self.emergency).await
+        {
+            tracing::warn!(%error, "cannot grant interrupted emergency approvals; trying again later");
         }
     }
 

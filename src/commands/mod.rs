@@ -31,7 +31,9 @@ pub use arguments::{Arguments, SnapshotArg};
 pub use catalogue::{ArgumentKind, ArgumentSpec, Catalogue, CommandSpec, Example, Role};
 pub use context::{Answer, AuditNote, Context, ThreadSnapshot};
 pub use derived::{render_docs_markdown, render_slack_manifest};
-pub use emergency::{APPROVE_ACTION, DENY_ACTION, EmergencySettings, expire_overdue};
+pub use emergency::{
+    APPROVE_ACTION, DENY_ACTION, EmergencySettings, expire_overdue, grant_interrupted_approvals,
+};
 pub use execute::execute;
 pub use facts::{Found, find_snapshot, snapshot_facts};
 pub use help::{render_command, render_overview};

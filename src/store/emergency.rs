@@ -175,6 +175,23 @@ impl Store {
         rows.iter().map(request_from_row).collect()
     }
 
+    /// Requests closed as approved whose snapshot has no Release: an approval that gatebot
+    /// stopped before it could decide the Release. Oldest approval first.
+    pub async fn approved_emergency_requests_without_release(
+        &self,
+    ) -> Result<Vec<EmergencyRequest>> {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {REQUEST_COLUMNS} FROM emergency_requests AS request \
+             WHERE state = 'approved' AND NOT EXISTS ( \
+                 SELECT 1 FROM releases \
+                 WHERE releases.gate = request.gate AND releases.snapshot = request.snapshot) \
+             ORDER BY closed_at, id"
+        )))
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(request_from_row).collect()
+    }
+
     /// Pending requests whose time ran out by `now`, oldest first.
     pub async fn overdue_emergency_requests(
         &self,

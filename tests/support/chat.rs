@@ -132,10 +132,11 @@ impl Bot {
             Roles::new(setup.roles, surface.clone()),
             clock.clone(),
         )
-        .with_emergency(setup.emergency);
+        .with_emergency(setup.emergency.clone());
         let notifier = Notifier::new(running.engine.clone(), surface, clock)
             .with_coalesce(Duration::from_millis(200))
-            .with_expiry_check(setup.expiry_check);
+            .with_expiry_check(setup.expiry_check)
+            .with_emergency(setup.emergency);
         let (stop, stopped) = oneshot::channel();
         let chat = tokio::spawn(serve_chat(front, notifier, incoming, async move {
             let _ = stopped.await;

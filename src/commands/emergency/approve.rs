@@ -9,15 +9,11 @@
 use super::super::answers::release_line;
 use super::super::context::{Answer, Context};
 use super::super::parse::Invocation;
-use super::annotations::emergency_annotations;
 use super::close::{already_decided, open_request, refresh_message, the_open_request};
-use super::message::alert_message;
-use crate::chat::Placement;
-use crate::engine::{Decided, GateSpec, ReleaseDecision};
+use super::grant::{Grant, Granted};
+use crate::engine::GateSpec;
 use crate::konflux::release_name;
-use crate::store::{
-    Approval, Closing, EmergencyRequest, ReleaseKind, ReleaseRecord, RequestState, StoreError,
-};
+use crate::store::{Approval, Closing, EmergencyRequest, RequestState, StoreError};
 
 pub async fn approve(
     invocation: &Invocation<'_>,
@@ -78,7 +74,7 @@ pub async fn approve(
 }
 
 /// The request has its approvals: closes it as approved — unless someone decided it first —
-/// and decides and creates its Release.
+/// and grants its Release.
 async fn release(
     context: &Context<'_>,
     gate: &GateSpec,
@@ -87,8 +83,7 @@ async fn release(
 ) -> Result<Answer, StoreError> {
     let store = context.engine.store();
     let id = request.id.as_str();
-    let plan = context.emergency.release_plan(gate);
-    let name = release_name(&request.snapshot, plan);
+    let name = release_name(&request.snapshot, context.emergency.release_plan(gate));
     let approved = Closing {
         state: RequestState::Approved,
         by: context.actor,
@@ -106,101 +101,38 @@ async fn release(
             &already_decided(now.as_ref().unwrap_or(request)),
         ));
     }
-    let approvers: Vec<&str> = approvals.iter().map(|a| a.approver.as_str()).collect();
-    let decision = ReleaseDecision {
-        snapshot: &request.snapshot,
-        kind: ReleaseKind::Emergency,
-        release_plan: plan,
-        reason: format!(
-            "emergency release requested by {} and approved by {}; the gate was {} when requested",
-            request.requester,
-            approvers.join(", "),
-            request.gate_state
-        ),
-        actor: context.actor,
-        channel: Some(context.channel),
+    let grant = Grant {
+        engine: context.engine,
+        surface: context.surface,
+        settings: context.emergency,
+        gate,
+        request,
+        approvals,
+        approver: context.actor,
+        approved_at: context.now,
+        channel: context.channel,
         thread: context.thread,
-        now: context.now,
-        annotations: emergency_annotations(
-            &context.emergency.annotation_prefix,
-            request,
-            approvals,
-            context.now,
-        ),
     };
-    match context.engine.decide_release(gate, &decision).await? {
-        Decided::Existing(existing) => overtaken(context, request, &existing).await,
-        Decided::New(record) => {
-            context.engine.create_decided_releases().await?;
-            let release = store
-                .release_for_snapshot(&gate.name, &request.snapshot)
-                .await?
-                .unwrap_or(record);
-            refresh_message(context.engine, context.surface, id).await?;
-            announce(context, request, approvals, &release).await;
+    Ok(match grant.release().await? {
+        Granted::Overtaken(existing) => Answer::refused(
+            id,
+            &format!(
+                "`{}` was released another way meanwhile: {}. No emergency Release was \
+                 created, and request `{id}` is closed.",
+                request.snapshot,
+                release_line(&existing)
+            ),
+        ),
+        Granted::Released(release) => {
             let text = format!(
                 "Approved. {} (plan {}, namespace {}); the channel is told it requires review.",
                 release_line(&release),
                 release.release_plan,
                 release.namespace
             );
-            Ok(Answer::text(&text).audited(
-                id,
-                "ok",
-                format!("emergency {}", release_line(&release)),
-            ))
+            Answer::text(&text).audited(id, "ok", format!("emergency {}", release_line(&release)))
         }
-    }
-}
-
-/// The snapshot got its Release another way (the gate passed) before this approval decided
-/// one: the request is closed without a second Release.
-async fn overtaken(
-    context: &Context<'_>,
-    request: &EmergencyRequest,
-    existing: &ReleaseRecord,
-) -> Result<Answer, StoreError> {
-    let id = request.id.as_str();
-    let closing = Closing {
-        state: RequestState::Overtaken,
-        by: context.actor,
-        at: context.now,
-        reason: Some("the snapshot was released another way first"),
-        release_name: Some(&existing.name),
-    };
-    context
-        .engine
-        .store()
-        .close_emergency_request(id, RequestState::Approved, &closing)
-        .await?;
-    refresh_message(context.engine, context.surface, id).await?;
-    Ok(Answer::refused(
-        id,
-        &format!(
-            "`{}` was released another way meanwhile: {}. No emergency Release was created, and \
-             request `{id}` is closed.",
-            request.snapshot,
-            release_line(existing)
-        ),
-    ))
-}
-
-/// Posts the channel alert for the Release an approval created; a chat failure is logged, as
-/// the Release and the audit log already hold what happened.
-async fn announce(
-    context: &Context<'_>,
-    request: &EmergencyRequest,
-    approvals: &[Approval],
-    release: &ReleaseRecord,
-) {
-    let thread_link = match &request.thread_ts {
-        Some(thread) => context.surface.permalink(thread).await.ok(),
-        None => None,
-    };
-    let alert = alert_message(request, approvals, release, thread_link.as_deref());
-    if let Err(error) = context.surface.post(Placement::TopLevel, &alert).await {
-        tracing::error!(%error, release = %release.name, "could not announce the emergency Release");
-    }
+    })
 }
 
 fn waiting_for_others(request: &EmergencyRequest, again: bool) -> String {

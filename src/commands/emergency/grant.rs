@@ -1,0 +1,127 @@
+//! Turning an approved request into its Release: decided through the gate's own exactly-once
+//! path, created with annotations saying why and by whom, its message updated, and the channel
+//! told it needs review.
+//!
+//! `approve` does this right after closing a request as approved. If gatebot stops between the
+//! two, the request is approved with no Release; the sweep finds it and grants it then, so an
+//! approval is never lost.
+
+use jiff::Timestamp;
+
+use super::annotations::emergency_annotations;
+use super::close::refresh_message;
+use super::message::alert_message;
+use super::settings::EmergencySettings;
+use crate::chat::{ChatSurface, Placement};
+use crate::engine::{Decided, Engine, GateSpec, ReleaseDecision};
+use crate::store::{
+    Approval, Closing, EmergencyRequest, ReleaseKind, ReleaseRecord, RequestState, StoreError,
+};
+
+/// An approved request and where its approval came from.
+pub struct Grant<'a> {
+    pub engine: &'a Engine,
+    pub surface: &'a dyn ChatSurface,
+    pub settings: &'a EmergencySettings,
+    pub gate: &'a GateSpec,
+    pub request: &'a EmergencyRequest,
+    pub approvals: &'a [Approval],
+    /// Who gave the deciding approval, and when: the Release is decided in their name.
+    pub approver: &'a str,
+    pub approved_at: Timestamp,
+    /// Where the deciding approval was given, for the audit log.
+    pub channel: &'a str,
+    pub thread: Option<&'a str>,
+}
+
+/// What granting came to.
+pub enum Granted {
+    /// The emergency Release, decided now.
+    Released(ReleaseRecord),
+    /// The snapshot had been released another way first; the request is closed as overtaken.
+    Overtaken(ReleaseRecord),
+}
+
+impl Grant<'_> {
+    pub async fn release(&self) -> Result<Granted, StoreError> {
+        let decision = self.decision();
+        match self.engine.decide_release(self.gate, &decision).await? {
+            Decided::Existing(existing) => {
+                self.close_as_overtaken(&existing).await?;
+                Ok(Granted::Overtaken(existing))
+            }
+            Decided::New(record) => {
+                self.engine.create_decided_releases().await?;
+                let release = self
+                    .engine
+                    .store()
+                    .release_for_snapshot(&self.gate.name, &self.request.snapshot)
+                    .await?
+                    .unwrap_or(record);
+                refresh_message(self.engine, self.surface, &self.request.id).await?;
+                self.announce(&release).await;
+                Ok(Granted::Released(release))
+            }
+        }
+    }
+
+    fn decision(&self) -> ReleaseDecision<'_> {
+        let request = self.request;
+        let approvers: Vec<&str> = self.approvals.iter().map(|a| a.approver.as_str()).collect();
+        ReleaseDecision {
+            snapshot: &request.snapshot,
+            kind: ReleaseKind::Emergency,
+            release_plan: self.settings.release_plan(self.gate),
+            reason: format!(
+                "emergency release requested by {} and approved by {}; the gate was {} when \
+                 requested",
+                request.requester,
+                approvers.join(", "),
+                request.gate_state
+            ),
+            actor: self.approver,
+            channel: Some(self.channel),
+            thread: self.thread,
+            now: self.approved_at,
+            annotations: emergency_annotations(
+                &self.settings.annotation_prefix,
+                request,
+                self.approvals,
+                self.approved_at,
+            ),
+        }
+    }
+
+    async fn close_as_overtaken(&self, existing: &ReleaseRecord) -> Result<(), StoreError> {
+        let closing = Closing {
+            state: RequestState::Overtaken,
+            by: self.approver,
+            at: self.approved_at,
+            reason: Some("the snapshot was released another way first"),
+            release_name: Some(&existing.name),
+        };
+        self.engine
+            .store()
+            .close_emergency_request(&self.request.id, RequestState::Approved, &closing)
+            .await?;
+        refresh_message(self.engine, self.surface, &self.request.id).await
+    }
+
+    /// Posts the channel alert; a chat failure is logged, as the Release and the audit log
+    /// already hold what happened.
+    async fn announce(&self, release: &ReleaseRecord) {
+        let thread_link = match &self.request.thread_ts {
+            Some(thread) => self.surface.permalink(thread).await.ok(),
+            None => None,
+        };
+        let alert = alert_message(
+            self.request,
+            self.approvals,
+            release,
+            thread_link.as_deref(),
+        );
+        if let Err(error) = self.surface.post(Placement::TopLevel, &alert).await {
+            tracing::error!(%error, release = %release.name, "could not announce the emergency Release");
+        }
+    }
+}
