@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use slack_morphism::prelude::*;
 
-use super::super::incoming;
+use super::super::incoming::{self, Ignored};
 use crate::chat::Incoming;
 
 /// What a frame asks of the connection.
@@ -91,29 +91,28 @@ pub(super) fn read(text: &str, channel: &str) -> Frame {
         Received::EventsApi {
             envelope_id,
             payload,
-        } => Frame::Envelope {
-            ack: bare_ack(&envelope_id),
-            requests: match incoming::mention(&payload, channel) {
-                Ok(request) => Requests::UnlessFromBot(request),
-                Err(ignored) => {
-                    tracing::debug!(event_id = %payload.event_id, ?ignored, "an event that is not a request");
-                    Requests::None
-                }
-            },
-        },
+        } => bare_envelope(
+            &envelope_id,
+            incoming::mention(&payload, channel).map(Requests::UnlessFromBot),
+        ),
         Received::Interactive {
             envelope_id,
             payload,
-        } => Frame::Envelope {
-            ack: bare_ack(&envelope_id),
-            requests: match incoming::clicks(&payload, channel) {
-                Ok(requests) => Requests::Ready(requests),
-                Err(ignored) => {
-                    tracing::debug!(?ignored, "an interaction that is not a request");
-                    Requests::None
-                }
-            },
-        },
+        } => bare_envelope(
+            &envelope_id,
+            incoming::clicks(&payload, channel).map(Requests::Ready),
+        ),
+    }
+}
+
+/// An envelope acknowledged with its id alone, carrying `requests` unless it was ignored.
+fn bare_envelope(envelope_id: &str, requests: Result<Requests, Ignored>) -> Frame {
+    Frame::Envelope {
+        ack: bare_ack(envelope_id),
+        requests: requests.unwrap_or_else(|ignored| {
+            tracing::debug!(envelope_id, ?ignored, "an envelope that is not a request");
+            Requests::None
+        }),
     }
 }
 
@@ -122,10 +121,7 @@ pub(super) fn read(text: &str, channel: &str) -> Frame {
 /// would otherwise see nothing at all.
 fn slash_command(envelope_id: &str, command: &SlackCommandEvent, channel: &str) -> Frame {
     match incoming::command(command, channel) {
-        Ok(request) => Frame::Envelope {
-            ack: bare_ack(envelope_id),
-            requests: Requests::Ready(vec![request]),
-        },
+        Ok(request) => bare_envelope(envelope_id, Ok(Requests::Ready(vec![request]))),
         Err(ignored) => {
             tracing::debug!(command = %command.command, ?ignored, "a slash command from elsewhere");
             let text = format!("{} works in <#{channel}> only.", command.command);
