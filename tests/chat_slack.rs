@@ -84,6 +84,42 @@ async fn a_snapshot_gets_one_status_message_edited_in_place_with_its_events_in_t
 }
 
 #[tokio::test]
+async fn a_release_made_by_hand_for_the_gated_plan_is_called_out_in_its_snapshots_thread() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    wait_until("the status message", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some()
+    })
+    .await;
+
+    world
+        .kube
+        .insert(serde_json::json!({
+            "apiVersion": "appstudio.redhat.com/v1alpha1",
+            "kind": "Release",
+            "metadata": {"name": "by-hand", "namespace": NS},
+            "spec": {"snapshot": snapshot, "releasePlan": gate().release_plan}
+        }))
+        .unwrap();
+    wait_until("the thread says the gate was bypassed", LIMIT, || async {
+        status_message_of(&slack, &snapshot).is_some_and(|m| {
+            m.replies
+                .iter()
+                .any(|r| r.text.contains("by-hand") && r.text.contains("not created by gatebot"))
+        })
+    })
+    .await;
+    assert!(
+        top_level(&slack)
+            .iter()
+            .all(|m| !m.text.contains("not created by gatebot")),
+        "the warning is in the thread, not loose in the channel"
+    );
+}
+
+#[tokio::test]
 async fn blocked_why_in_a_thread_answers_for_its_snapshot_and_latest_works_anywhere() {
     let (world, slack) = setup(gate()).await;
     let _bot = Bot::start(&world, &slack).await;

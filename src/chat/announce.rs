@@ -116,14 +116,14 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
             snapshot: None,
             body: format!(":rotating_light: {}", mrkdwn::escape(warning)),
         }),
-        // The event names no gate; the snapshot's thread is found by its name alone.
         GateEvent::UnexpectedRelease {
+            gate,
             name,
             release_plan,
             snapshot,
             ..
         } => for_snapshot(
-            "",
+            gate,
             snapshot,
             format!(
                 ":rotating_light: Release {} for plan {} was not created by gatebot: the gate was bypassed.",
@@ -377,8 +377,9 @@ mod tests {
     }
 
     #[test]
-    fn an_unexpected_release_goes_to_its_snapshot_without_a_gate() {
+    fn an_unexpected_release_goes_to_its_snapshots_thread() {
         let event = GateEvent::UnexpectedRelease {
+            gate: GATE.into(),
             namespace: "crt-redhat-acm-tenant".into(),
             name: "manual-1".into(),
             release_plan: "hypershift-operator-progressive".into(),
@@ -387,7 +388,7 @@ mod tests {
         assert_eq!(
             announcement(&event, false),
             Some(Announcement {
-                gate: String::new(),
+                gate: GATE.into(),
                 snapshot: Some(SNAPSHOT.into()),
                 body: ":rotating_light: Release `manual-1` for plan `hypershift-operator-progressive` was not created by gatebot: the gate was bypassed.".into(),
             })

@@ -151,24 +151,11 @@ impl Notifier {
         {
             line.body = emergency_release_created(release, namespace);
         }
-        let gate = match (&line.snapshot, line.gate.is_empty()) {
-            (Some(snapshot), true) => self
-                .engine
-                .gate_of(snapshot)
-                .map(|spec| spec.name.clone())
-                .unwrap_or_default(),
-            _ => line.gate.clone(),
-        };
-        if let Some(snapshot) = &line.snapshot
-            && !gate.is_empty()
-        {
-            dirty.insert((gate.clone(), snapshot.clone()));
-        }
         let queued = self
             .engine
             .store()
             .enqueue_chat_event(
-                &gate,
+                &line.gate,
                 line.snapshot.as_deref(),
                 &line.body,
                 self.clock.now(),
@@ -348,8 +335,9 @@ fn subject(event: &GateEvent) -> Option<(&str, &str)> {
         | GateEvent::CellBlocked { gate, snapshot, .. }
         | GateEvent::ReleaseCreated { gate, snapshot, .. }
         | GateEvent::ReleaseCreateFailed { gate, snapshot, .. }
-        | GateEvent::ReleaseFinished { gate, snapshot, .. } => Some((gate, snapshot)),
-        GateEvent::ReleasePlanBypassed { .. } | GateEvent::UnexpectedRelease { .. } => None,
+        | GateEvent::ReleaseFinished { gate, snapshot, .. }
+        | GateEvent::UnexpectedRelease { gate, snapshot, .. } => Some((gate, snapshot)),
+        GateEvent::ReleasePlanBypassed { .. } => None,
     }
 }
 

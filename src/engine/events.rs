@@ -50,6 +50,7 @@ pub enum GateEvent {
     ReleasePlanBypassed { gate: String, warning: String },
     /// A Release for a gated plan that gatebot did not create.
     UnexpectedRelease {
+        gate: String,
         namespace: String,
         name: String,
         release_plan: String,

@@ -217,15 +217,6 @@ impl Engine {
             .is_some_and(|newest| newest.name == name)
     }
 
-    /// Finds which gate tracks a snapshot name.
-    pub fn gate_of(&self, snapshot: &str) -> Option<&GateSpec> {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        self.inner
-            .gates
-            .iter()
-            .find(|gate| tracker.snapshot(&gate.name, snapshot).is_some())
-    }
-
     fn namespaces(&self) -> Vec<String> {
         let mut namespaces: Vec<String> = self
             .inner

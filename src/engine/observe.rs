@@ -141,6 +141,7 @@ impl Engine {
                         "a Release for the gated plan was not created by gatebot: the gate was bypassed"
                     );
                     self.emit(GateEvent::UnexpectedRelease {
+                        gate: gate.name.clone(),
                         namespace: release.namespace,
                         name: release.name,
                         release_plan: release.release_plan,
