@@ -8,6 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
+use gatebot::chat::{ChatSurface, Message};
 use gatebot::clock::SystemClock;
 use gatebot::engine::{GateSpec, ReleaseMode};
 use gatebot::sandbox::prow_writer::BuildResult;
@@ -15,7 +16,7 @@ use gatebot::sandbox::slack::SlackEmulator;
 use gatebot::sandbox::world::{World, digest};
 use support::chat::{
     Bot, CHANNEL, LIMIT, NS, RELEASER, VISITOR, build_id, everything_in, everything_in_ephemeral,
-    replies_text, report_all, snapshot_name, status_message_of, top_level, workspace,
+    replies_text, report_all, snapshot_name, status_message_of, surface, top_level, workspace,
 };
 use support::{gate, job, wait_until};
 
@@ -421,26 +422,41 @@ async fn a_channel_ping_in_an_argument_comes_back_escaped() {
     assert!(!answer.contains("<!channel>"), "{answer}");
 }
 
-#[tokio::test]
-async fn an_event_pending_at_a_restart_is_posted_once_into_the_existing_thread() {
-    let (world, slack) = setup(gate()).await;
-    let bot = Bot::start(&world, &slack).await;
+/// Publishes snapshot 1 and waits for its status message.
+async fn tracked_snapshot(world: &World, slack: &SlackEmulator) -> String {
     let snapshot = snapshot_name(1);
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     wait_until("the status message is posted", LIMIT, || async {
-        status_message_of(&slack, &snapshot).is_some()
+        status_message_of(slack, &snapshot).is_some()
     })
     .await;
-    // Slack refuses every post for a while: the failure is decided but cannot be posted.
-    slack.fail("chat.postMessage", "service_unavailable", 1000);
+    snapshot
+}
+
+/// Reports every job of `snapshot`, with one failure; returns the failed job.
+fn report_a_failure(world: &World, snapshot: &str) -> String {
     let failing = job("4.20", "aws", "baseline");
     report_all(
-        &world,
-        &snapshot,
+        world,
+        snapshot,
         1,
         1,
         &[(failing.clone(), BuildResult::Failure)],
     );
+    failing
+}
+
+/// Tracks snapshot 1 and reports a failure of it while Slack refuses every post, until the
+/// failure is queued and a post of it was refused: the next attempt then waits long enough that
+/// no post is on its way when gatebot is stopped. Returns the snapshot and the failed job.
+async fn a_failure_stuck_in_the_outbox(
+    world: &World,
+    slack: &SlackEmulator,
+    bot: &Bot,
+) -> (String, String) {
+    let snapshot = tracked_snapshot(world, slack).await;
+    slack.fail("chat.postMessage", "service_unavailable", 1000);
+    let failing = report_a_failure(world, &snapshot);
     wait_until("the failure waits in the outbox", LIMIT, || async {
         bot.running
             .engine
@@ -452,6 +468,32 @@ async fn an_event_pending_at_a_restart_is_posted_once_into_the_existing_thread()
             .any(|e| e.body.contains(&failing))
     })
     .await;
+    wait_until("a post of the failure was refused", LIMIT, || async {
+        slack.requests().iter().any(|r| {
+            r.method == "chat.postMessage" && r.error.as_deref() == Some("service_unavailable")
+        })
+    })
+    .await;
+    (snapshot, failing)
+}
+
+/// The failure replies of `failing` under the snapshot's status message, counted.
+fn failure_replies(slack: &SlackEmulator, snapshot: &str, failing: &str) -> usize {
+    status_message_of(slack, snapshot).map_or(0, |message| {
+        message
+            .replies
+            .iter()
+            .filter(|r| everything_in(r).contains(failing) && r.text.contains(":x:"))
+            .count()
+    })
+}
+
+#[tokio::test]
+async fn an_event_pending_at_a_restart_is_posted_once_into_the_existing_thread() {
+    let (world, slack) = setup(gate()).await;
+    let bot = Bot::start(&world, &slack).await;
+    // Slack refuses every post for a while: the failure is decided but cannot be posted.
+    let (snapshot, failing) = a_failure_stuck_in_the_outbox(&world, &slack, &bot).await;
     bot.kill().await;
     slack.clear_faults("chat.postMessage");
 
@@ -466,12 +508,80 @@ async fn an_event_pending_at_a_restart_is_posted_once_into_the_existing_thread()
     )
     .await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let message = status_message_of(&slack, &snapshot).unwrap();
     assert_eq!(top_level(&slack).len(), 1, "no second status message");
-    let posted = message
-        .replies
-        .iter()
-        .filter(|r| everything_in(r).contains(&failing) && r.text.contains(":x:"))
+    assert_eq!(
+        failure_replies(&slack, &snapshot, &failing),
+        1,
+        "posted once"
+    );
+}
+
+#[tokio::test]
+async fn a_reply_whose_answer_was_lost_is_not_posted_again_by_the_retry() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    let snapshot = tracked_snapshot(&world, &slack).await;
+    // Slack posts the failure reply, but its answer never comes back.
+    slack.lose_answers("chat.postMessage", 1);
+    let failing = report_a_failure(&world, &snapshot);
+    wait_until("the failure is in the thread", LIMIT, || async {
+        failure_replies(&slack, &snapshot, &failing) > 0
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        failure_replies(&slack, &snapshot, &failing),
+        1,
+        "posted once"
+    );
+    let lost = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "chat.postMessage" && r.status == 504)
         .count();
-    assert_eq!(posted, 1, "posted once");
+    assert_eq!(lost, 1, "the answer of the post was lost");
+}
+
+#[tokio::test]
+async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_restart() {
+    let (world, slack) = setup(gate()).await;
+    let bot = Bot::start(&world, &slack).await;
+    let (snapshot, failing) = a_failure_stuck_in_the_outbox(&world, &slack, &bot).await;
+    let pending = bot
+        .running
+        .engine
+        .store()
+        .unposted_chat_events()
+        .await
+        .unwrap();
+    bot.kill().await;
+    slack.clear_faults("chat.postMessage");
+    // What a stop right after the post leaves behind: the reply, marked with its outbox ids,
+    // is in the thread, and the events are still unposted in the store.
+    let ids: Vec<String> = pending.iter().map(|e| e.id.to_string()).collect();
+    let body: Vec<&str> = pending.iter().map(|e| e.body.as_str()).collect();
+    let thread = status_message_of(&slack, &snapshot).unwrap().ts;
+    surface(&slack)
+        .reply_marked(
+            &thread,
+            &format!("outbox:{}", ids.join(",")),
+            &Message::new(body[0]).section(&body.join("\n")),
+        )
+        .await
+        .unwrap();
+
+    let again = Bot::start(&world, &slack).await;
+    let store = again.running.engine.store();
+    wait_until(
+        "the restart finds the reply and records it",
+        LIMIT,
+        || async { store.unposted_chat_events().await.unwrap().is_empty() },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        failure_replies(&slack, &snapshot, &failing),
+        1,
+        "posted once"
+    );
 }

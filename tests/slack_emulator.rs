@@ -871,3 +871,63 @@ async fn text_over_40000_characters_is_posted_truncated_with_slacks_warning() {
     let stored = &emulator.messages(CHANNEL)[0].text;
     assert_eq!(stored.chars().count(), 40_000);
 }
+
+#[tokio::test]
+async fn message_metadata_is_kept_and_shown_only_when_asked_for_and_a_lost_answer_still_posts() {
+    let emulator = emulator().await;
+    let http = reqwest::Client::new();
+    let url = |method: &str| format!("{}/{method}", emulator.api_url());
+    let bot = format!("Bearer {}", emulator.workspace().bot_token);
+    let post = |body: Value| {
+        http.post(url("chat.postMessage"))
+            .header("authorization", &bot)
+            .json(&body)
+            .send()
+    };
+    let parent = post(json!({"channel": CHANNEL, "text": "status"}))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    let thread = parent["ts"].as_str().unwrap().to_string();
+    let metadata =
+        json!({"event_type": "gatebot_marked_reply", "event_payload": {"mark": "outbox:1"}});
+
+    emulator.lose_answers("chat.postMessage", 1);
+    let lost = post(
+        json!({"channel": CHANNEL, "thread_ts": thread, "text": "failed", "metadata": metadata}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(lost.status(), 504, "the answer is lost");
+    let refused = post(json!({"channel": CHANNEL, "thread_ts": thread, "text": "x", "metadata": {"event_payload": {}}}))
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap();
+    assert_eq!(refused["error"], "invalid_metadata_schema");
+
+    let replies = |all_metadata: bool| {
+        let request = http
+            .get(url("conversations.replies"))
+            .header("authorization", &bot)
+            .query(&[("channel", CHANNEL), ("ts", thread.as_str())]);
+        let request = if all_metadata {
+            request.query(&[("include_all_metadata", "true")])
+        } else {
+            request
+        };
+        async move { request.send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let plain = replies(false).await;
+    assert_eq!(
+        plain["messages"].as_array().unwrap().len(),
+        2,
+        "the post landed: {plain}"
+    );
+    assert!(plain["messages"][1].get("metadata").is_none());
+    let with_metadata = replies(true).await;
+    assert_eq!(with_metadata["messages"][1]["metadata"], metadata);
+}

@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::message::{Block, Message};
-use super::surface::{ChatError, ChatSurface, Incoming, Placement, Via};
+use super::surface::{ChatError, ChatSurface, Incoming, MarkedReply, Placement, Via};
 
 /// A chat surface that prints to a writer (standard output, or a buffer in tests).
 pub struct ConsoleSurface {
@@ -81,6 +81,21 @@ impl ChatSurface for ConsoleSurface {
         };
         self.print(&text)?;
         Ok(ts)
+    }
+
+    /// A printed line cannot have landed unseen, so there is nothing to look for first.
+    async fn reply_marked(
+        &self,
+        thread: &str,
+        _mark: &str,
+        message: &Message,
+    ) -> Result<String, ChatError> {
+        self.post(Placement::Reply { thread }, message).await
+    }
+
+    /// What an earlier process printed is not this console's to read back.
+    async fn marked_replies(&self, _thread: &str) -> Result<Vec<MarkedReply>, ChatError> {
+        Ok(Vec::new())
     }
 
     async fn update(&self, ts: &str, message: &Message) -> Result<(), ChatError> {

@@ -218,28 +218,63 @@ impl Notifier {
             dirty.remove(&key);
         }
         for ((gate, snapshot), entries) in by_thread {
-            let body = entries
-                .iter()
-                .map(|entry| entry.body.as_str())
-                .collect::<Vec<_>>()
-                .join("\n");
-            let message = Message::new(fallback_of(&body)).section(&body);
             let thread = snapshot
                 .as_ref()
                 .and_then(|snapshot| threads.get(&(gate.clone(), snapshot.clone())));
-            let placement = match thread {
-                Some(thread) => Placement::Reply { thread: &thread.ts },
-                None => Placement::TopLevel,
+            let posted = match thread {
+                Some(thread) => self.post_in_thread(&thread.ts, entries).await?,
+                None => {
+                    self.surface
+                        .post(Placement::TopLevel, &events_message(&entries))
+                        .await?;
+                    entries.iter().map(|entry| entry.id).collect()
+                }
             };
-            self.surface.post(placement, &message).await?;
-            let ids: Vec<i64> = entries.iter().map(|entry| entry.id).collect();
-            tracing::debug!(%gate, ?snapshot, events = ids.len(), "posted thread events");
+            tracing::debug!(%gate, ?snapshot, events = posted.len(), "posted thread events");
             self.engine
                 .store()
-                .mark_posted(&ids, self.clock.now())
+                .mark_posted(&posted, self.clock.now())
                 .await?;
         }
         Ok(())
+    }
+
+    /// Posts queued events as one reply marked with their outbox ids, leaving out those a reply
+    /// already carries: a reply lands before its events are marked as posted, and gatebot may
+    /// have stopped in between. Returns the ids now in the thread.
+    async fn post_in_thread(
+        &self,
+        thread: &str,
+        entries: Vec<OutboxEntry>,
+    ) -> Result<Vec<i64>, FlushError> {
+        let landed: BTreeSet<i64> = self
+            .surface
+            .marked_replies(thread)
+            .await?
+            .iter()
+            .flat_map(|reply| outbox_ids(&reply.mark))
+            .collect();
+        let (already, unposted): (Vec<_>, Vec<_>) = entries
+            .into_iter()
+            .partition(|entry| landed.contains(&entry.id));
+        if !already.is_empty() {
+            tracing::info!(
+                thread,
+                events = already.len(),
+                "events found posted before a restart"
+            );
+        }
+        if !unposted.is_empty() {
+            let ids: Vec<i64> = unposted.iter().map(|entry| entry.id).collect();
+            self.surface
+                .reply_marked(thread, &outbox_mark(&ids), &events_message(&unposted))
+                .await?;
+        }
+        Ok(already
+            .iter()
+            .chain(&unposted)
+            .map(|entry| entry.id)
+            .collect())
     }
 
     /// Brings one snapshot's status message up to date; posts it first if it has none and is
@@ -341,6 +376,29 @@ fn subject(event: &GateEvent) -> Option<(&str, &str)> {
     }
 }
 
+/// One message of queued event lines.
+fn events_message(entries: &[OutboxEntry]) -> Message {
+    let body = entries
+        .iter()
+        .map(|entry| entry.body.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    Message::new(fallback_of(&body)).section(&body)
+}
+
+/// The mark of a reply carrying these outbox entries.
+fn outbox_mark(ids: &[i64]) -> String {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    format!("outbox:{}", ids.join(","))
+}
+
+/// The outbox entries a mark names; none for a mark of anything else.
+fn outbox_ids(mark: &str) -> Vec<i64> {
+    mark.strip_prefix("outbox:")
+        .map(|ids| ids.split(',').filter_map(|id| id.parse().ok()).collect())
+        .unwrap_or_default()
+}
+
 /// The first line of a body, without its markup, for notifications.
 fn fallback_of(body: &str) -> String {
     super::mrkdwn::unescape(body.lines().next().unwrap_or_default())
@@ -353,4 +411,17 @@ enum FlushError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Chat(#[from] ChatError),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reply_mark_names_its_outbox_entries_and_other_marks_name_none() {
+        assert_eq!(outbox_mark(&[12, 13, 15]), "outbox:12,13,15");
+        assert_eq!(outbox_ids(&outbox_mark(&[12, 13, 15])), [12, 13, 15]);
+        assert!(outbox_ids("emergency:em-1").is_empty());
+        assert_eq!(outbox_ids("outbox:7,x,8"), [7, 8]);
+    }
 }

@@ -19,6 +19,13 @@ pub enum Placement<'a> {
     Broadcast { thread: &'a str },
 }
 
+/// A reply posted with [`ChatSurface::reply_marked`], found in its thread.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MarkedReply {
+    pub ts: String,
+    pub mark: String,
+}
+
 /// Why a chat call did not go through.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ChatError {
@@ -38,6 +45,20 @@ pub trait ChatSurface: Send + Sync + 'static {
 
     /// Posts a message; returns its timestamp (which is also its thread's id).
     async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError>;
+
+    /// Posts a reply in `thread` that carries `mark`, so it can be found again with
+    /// [`marked_replies`](Self::marked_replies). When a retry cannot tell whether an earlier
+    /// attempt landed (its answer was lost), the thread is looked at first, and a reply already
+    /// carrying `mark` is returned instead of a second one.
+    async fn reply_marked(
+        &self,
+        thread: &str,
+        mark: &str,
+        message: &Message,
+    ) -> Result<String, ChatError>;
+
+    /// The replies in `thread` that carry a mark, oldest first.
+    async fn marked_replies(&self, thread: &str) -> Result<Vec<MarkedReply>, ChatError>;
 
     /// Replaces the content of a message gatebot posted.
     async fn update(&self, ts: &str, message: &Message) -> Result<(), ChatError>;

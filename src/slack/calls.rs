@@ -3,8 +3,9 @@
 //! with a growing pause; after a bounded number of attempts the call is given up as
 //! unavailable, so one outage never holds a caller for long.
 //!
-//! A post whose request reached Slack before the connection failed may be posted twice by a
-//! retry; a duplicate status line is the lesser harm than a silent gate.
+//! A post whose request reached Slack before its answer was lost may be posted twice by a
+//! retry; a duplicate status line is the lesser harm than a silent gate. Thread replies avoid
+//! it by carrying a mark that a retry looks for first (see `marks`).
 
 use std::future::Future;
 use std::time::Duration;

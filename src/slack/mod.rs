@@ -14,6 +14,7 @@ mod blocks;
 mod calls;
 mod connector;
 mod incoming;
+mod marks;
 mod pacing;
 mod socket_mode;
 mod surface;

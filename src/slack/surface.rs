@@ -4,14 +4,16 @@
 //! is retried as [`calls`](super::calls) describes, so a caller sees one outcome per call.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use async_trait::async_trait;
 use slack_morphism::prelude::*;
 
 use super::blocks::message_content;
 use super::calls::with_retries;
+use super::marks;
 use super::pacing::ChannelPacing;
-use crate::chat::{ChatError, ChatSurface, Message, Placement};
+use crate::chat::{ChatError, ChatSurface, MarkedReply, Message, Placement};
 use crate::jira::Secret;
 
 /// gatebot's channel on Slack.
@@ -71,6 +73,41 @@ impl ChatSurface for SlackSurface {
         })
         .await?;
         Ok(posted.ts.to_string())
+    }
+
+    async fn reply_marked(
+        &self,
+        thread: &str,
+        mark: &str,
+        message: &Message,
+    ) -> Result<String, ChatError> {
+        let content = marks::with_mark(message_content(message), mark);
+        let request = &SlackApiChatPostMessageRequest::new(self.channel_id(), content)
+            .with_thread_ts(thread.to_string().into());
+        let session = &self.client.open_session(&self.token);
+        let attempts = &AtomicUsize::new(0);
+        with_retries("chat.postMessage", || async move {
+            // After a failed attempt, that attempt may still have landed.
+            if attempts.fetch_add(1, Ordering::Relaxed) > 0 {
+                let replies = marks::marked_replies(session, &self.channel, thread).await?;
+                if let Some(landed) = replies.into_iter().find(|reply| reply.mark == mark) {
+                    tracing::info!(mark, ts = %landed.ts, "a reply whose answer was lost had landed");
+                    return Ok(landed.ts);
+                }
+            }
+            self.until_paced().await;
+            let posted = session.chat_post_message(request).await?;
+            Ok(posted.ts.to_string())
+        })
+        .await
+    }
+
+    async fn marked_replies(&self, thread: &str) -> Result<Vec<MarkedReply>, ChatError> {
+        let session = &self.client.open_session(&self.token);
+        with_retries("conversations.replies", || async move {
+            marks::marked_replies(session, &self.channel, thread).await
+        })
+        .await
     }
 
     async fn update(&self, ts: &str, message: &Message) -> Result<(), ChatError> {

@@ -105,18 +105,9 @@ impl Bot {
             .try_init();
         let running = Running::start(world).await;
         let clock = world.clock.clone();
-        let api_url = slack.api_url().parse().unwrap();
-        let client = gatebot::slack::client(&api_url).unwrap();
-        let tokens = SlackTokens {
-            app: Secret::new(slack.workspace().app_token.clone()),
-            bot: Secret::new(slack.workspace().bot_token.clone()),
-        };
-        let surface: Arc<dyn ChatSurface> = Arc::new(SlackSurface::new(
-            client.clone(),
-            &tokens.bot,
-            CHANNEL,
-            Arc::new(ChannelPacing::default()),
-        ));
+        let client = slack_client(slack);
+        let tokens = tokens(slack);
+        let surface: Arc<dyn ChatSurface> = Arc::new(surface(slack));
         let (requests, incoming) = mpsc::channel(256);
         let settings = SocketModeSettings {
             connections: 1,
@@ -162,6 +153,27 @@ impl Bot {
         self.stop.take();
         self.running.kill().await;
     }
+}
+
+fn slack_client(slack: &SlackEmulator) -> Arc<slack_morphism::prelude::SlackHyperClient> {
+    gatebot::slack::client(&slack.api_url().parse().unwrap()).unwrap()
+}
+
+fn tokens(slack: &SlackEmulator) -> SlackTokens {
+    SlackTokens {
+        app: Secret::new(slack.workspace().app_token.clone()),
+        bot: Secret::new(slack.workspace().bot_token.clone()),
+    }
+}
+
+/// A Slack surface on the release channel, as gatebot's own.
+pub fn surface(slack: &SlackEmulator) -> SlackSurface {
+    SlackSurface::new(
+        slack_client(slack),
+        &tokens(slack).bot,
+        CHANNEL,
+        Arc::new(ChannelPacing::default()),
+    )
 }
 
 /// The bot's top-level messages in the channel.

@@ -83,6 +83,10 @@ impl Shared {
             Ok(content) => content,
             Err(reply) => return reply,
         };
+        let metadata = match read_metadata(params) {
+            Ok(metadata) => metadata,
+            Err(reply) => return reply,
+        };
         let message = Message {
             ts: state.ids.ts(),
             user: self.workspace.bot_user_id.clone(),
@@ -94,6 +98,7 @@ impl Shared {
             edits: 0,
             edited_ts: None,
             replies: Vec::new(),
+            metadata,
         };
         state.channels.add(&channel.id, message.clone());
         state.channels.record_post(&channel.id, Instant::now());
@@ -193,7 +198,8 @@ impl Shared {
     }
 
     /// The thread under `ts`, parent first; a reply's or a lone message's `ts` gives just that
-    /// message. Everything fits one page.
+    /// message. Everything fits one page. Message metadata is shown only when asked for with
+    /// `include_all_metadata`.
     pub(super) fn replies(&self, state: &State, params: &Params) -> Reply {
         let Some(channel) = self.channel_param(params, "channel") else {
             return Reply::error("channel_not_found");
@@ -202,7 +208,15 @@ impl Shared {
         let Some(message) = state.channels.get(&channel.id, &ts) else {
             return Reply::error("thread_not_found");
         };
-        let mut messages = vec![message.to_json(&self.workspace)];
+        let with_metadata = params.flag("include_all_metadata");
+        let render = |message: &Message| {
+            let mut rendered = message.to_json(&self.workspace);
+            if let (true, Some(metadata)) = (with_metadata, &message.metadata) {
+                rendered["metadata"] = metadata.clone();
+            }
+            rendered
+        };
+        let mut messages = vec![render(message)];
         let replies = if message.thread_ts.is_none() {
             state.channels.replies(&channel.id, &ts)
         } else {
@@ -223,7 +237,7 @@ impl Shared {
             parent["latest_reply"] = json!(latest.ts);
         }
         messages.extend(replies.iter().map(|reply| {
-            let mut rendered = reply.to_json(&self.workspace);
+            let mut rendered = render(reply);
             rendered["parent_user_id"] = json!(message.user);
             rendered
         }));
@@ -236,5 +250,25 @@ impl Shared {
 
     fn channel_param(&self, params: &Params, name: &str) -> Option<&EmulatedChannel> {
         self.workspace.channel(&params.text(name)?)
+    }
+}
+
+/// The `metadata` argument of `chat.postMessage`: an object with an `event_type` and, if
+/// given, an object `event_payload` (Slack's message metadata documentation).
+fn read_metadata(params: &Params) -> Result<Option<Value>, Reply> {
+    let metadata = params
+        .object("metadata")
+        .map_err(|()| Reply::error("invalid_metadata_format"))?;
+    let Some(metadata) = metadata else {
+        return Ok(None);
+    };
+    let has_event_type = metadata["event_type"]
+        .as_str()
+        .is_some_and(|t| !t.is_empty());
+    let payload_is_object = metadata.get("event_payload").is_none_or(Value::is_object);
+    if has_event_type && payload_is_object {
+        Ok(Some(metadata))
+    } else {
+        Err(Reply::error("invalid_metadata_schema"))
     }
 }

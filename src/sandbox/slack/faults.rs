@@ -1,5 +1,6 @@
 //! Faults queued per Web API method, so tests can show gatebot copes with what Slack does on a
-//! bad day: HTTP 429 with `Retry-After`, and `{"ok":false}` errors such as `fatal_error`.
+//! bad day: HTTP 429 with `Retry-After`, `{"ok":false}` errors such as `fatal_error`, and calls
+//! carried out whose answer is lost.
 
 /// What a caught request gets instead of its real answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -8,6 +9,9 @@ pub enum Fault {
     RateLimited { retry_after_secs: u64 },
     /// HTTP 200 with `{"ok":false,"error":<code>}`.
     Error(String),
+    /// The call is carried out, but its answer never reaches the client: HTTP 504 from the
+    /// edge. A client cannot tell this from a call that failed, so a blind retry repeats it.
+    AnswerLost,
 }
 
 #[derive(Debug)]

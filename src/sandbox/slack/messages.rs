@@ -33,6 +33,8 @@ pub struct Message {
     pub edited_ts: Option<String>,
     /// For a top-level message, its replies, oldest first; always empty for a reply.
     pub replies: Vec<Message>,
+    /// The message metadata it was posted with (`event_type`, `event_payload`).
+    pub metadata: Option<Value>,
 }
 
 impl Message {
@@ -216,6 +218,7 @@ mod tests {
             edits: 0,
             edited_ts: None,
             replies: Vec::new(),
+            metadata: None,
         }
     }
 

@@ -331,6 +331,15 @@ impl SlackEmulator {
         self.shared.lock().faults.add(method, fault, count);
     }
 
+    /// The next `count` calls of `method` are carried out, but answered with HTTP 504 as if
+    /// the answer were lost on the way back.
+    pub fn lose_answers(&self, method: &str, count: usize) {
+        self.shared
+            .lock()
+            .faults
+            .add(method, Fault::AnswerLost, count);
+    }
+
     /// Ends the faults still queued for `method`.
     pub fn clear_faults(&self, method: &str) {
         self.shared.lock().faults.clear(method);
@@ -394,6 +403,7 @@ impl SlackEmulator {
             edits: 0,
             edited_ts: None,
             replies: Vec::new(),
+            metadata: None,
         };
         state.channels.add(channel, message.clone());
         let event = envelopes::user_message_event(

@@ -53,15 +53,29 @@ impl Params {
 
     /// An array argument, given as JSON or as JSON text; `Err` if it is neither.
     pub fn array(&self, name: &str) -> Result<Option<Vec<Value>>, ()> {
+        match self.json(name)? {
+            None => Ok(None),
+            Some(Value::Array(items)) => Ok(Some(items)),
+            Some(_) => Err(()),
+        }
+    }
+
+    /// An object argument, given as JSON or as JSON text; `Err` if it is neither.
+    pub fn object(&self, name: &str) -> Result<Option<Value>, ()> {
+        match self.json(name)? {
+            None => Ok(None),
+            Some(object @ Value::Object(_)) => Ok(Some(object)),
+            Some(_) => Err(()),
+        }
+    }
+
+    /// An argument that is JSON, or JSON text as form-encoded calls send it.
+    fn json(&self, name: &str) -> Result<Option<Value>, ()> {
         match self.0.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::Array(items)) => Ok(Some(items.clone())),
             Some(Value::String(text)) if text.is_empty() => Ok(None),
-            Some(Value::String(text)) => match serde_json::from_str(text) {
-                Ok(Value::Array(items)) => Ok(Some(items)),
-                _ => Err(()),
-            },
-            Some(_) => Err(()),
+            Some(Value::String(text)) => serde_json::from_str(text).map(Some).map_err(|_| ()),
+            Some(value) => Ok(Some(value.clone())),
         }
     }
 }

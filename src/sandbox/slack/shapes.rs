@@ -74,6 +74,7 @@ async fn frames_have_every_field_of_the_sdk_fixtures() {
             edits: 0,
             edited_ts: None,
             replies: Vec::new(),
+            metadata: None,
         },
     );
     emulator.app_mention("U1", "C1", "<@U0GATEBOT> status", None);

@@ -84,6 +84,16 @@ impl Reply {
         }
     }
 
+    /// What a client gets when Slack carried the call out but its answer was lost on the way:
+    /// the edge's 504, with no Slack body.
+    fn answer_lost() -> Self {
+        Self {
+            status: StatusCode::GATEWAY_TIMEOUT,
+            body: json!({}),
+            retry_after: None,
+        }
+    }
+
     fn error_code(&self) -> Option<String> {
         self.body["error"].as_str().map(str::to_string)
     }
@@ -184,13 +194,29 @@ impl Shared {
             return Reply::error(code);
         }
         let mut state = self.lock();
-        match state.faults.take(name) {
+        let answer_lost = match state.faults.take(name) {
             Some(Fault::RateLimited { retry_after_secs }) => {
                 return Reply::rate_limited(retry_after_secs);
             }
             Some(Fault::Error(code)) => return Reply::error(&code),
-            None => {}
+            Some(Fault::AnswerLost) => true,
+            None => false,
+        };
+        let reply = self.carry_out(method, &mut state, http_method, params);
+        if answer_lost {
+            Reply::answer_lost()
+        } else {
+            reply
         }
+    }
+
+    fn carry_out(
+        &self,
+        method: ApiMethod,
+        state: &mut super::State,
+        http_method: &Method,
+        params: &Params,
+    ) -> Reply {
         match method {
             ApiMethod::AppsConnectionsOpen if http_method != Method::POST => {
                 Reply::error("insecure_request")
@@ -201,11 +227,11 @@ impl Shared {
                 state.connections.issue_ticket(ticket);
                 Reply::ok(json!({"url": url}))
             }
-            ApiMethod::ChatPostMessage => self.post_message(&mut state, params),
-            ApiMethod::ChatUpdate => self.update_message(&mut state, params),
-            ApiMethod::ChatPostEphemeral => self.post_ephemeral(&mut state, params),
-            ApiMethod::ChatGetPermalink => self.permalink(&state, params),
-            ApiMethod::ConversationsReplies => self.replies(&state, params),
+            ApiMethod::ChatPostMessage => self.post_message(state, params),
+            ApiMethod::ChatUpdate => self.update_message(state, params),
+            ApiMethod::ChatPostEphemeral => self.post_ephemeral(state, params),
+            ApiMethod::ChatGetPermalink => self.permalink(state, params),
+            ApiMethod::ConversationsReplies => self.replies(state, params),
             ApiMethod::UsersInfo => self.user_info(params),
             ApiMethod::UsergroupsUsersList => self.usergroup_members(params),
         }
