@@ -8,7 +8,7 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatebot::chat::{ChatSurface, Message};
+use gatebot::chat::{ChatSurface, Message, Placement};
 use gatebot::clock::SystemClock;
 use gatebot::engine::{GateSpec, ReleaseMode};
 use gatebot::sandbox::prow_writer::BuildResult;
@@ -562,8 +562,8 @@ async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_re
     let body: Vec<&str> = pending.iter().map(|e| e.body.as_str()).collect();
     let thread = status_message_of(&slack, &snapshot).unwrap().ts;
     surface(&slack)
-        .reply_marked(
-            &thread,
+        .post_marked(
+            Placement::Reply { thread: &thread },
             &format!("outbox:{}", ids.join(",")),
             &Message::new(body[0]).section(&body.join("\n")),
         )
@@ -583,5 +583,51 @@ async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_re
         failure_replies(&slack, &snapshot, &failing),
         1,
         "posted once"
+    );
+}
+
+#[tokio::test]
+async fn a_status_message_whose_answer_was_lost_or_that_landed_before_a_stop_is_not_posted_again() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    // Snapshot 1's status message is the first post, and Slack's answer to it is lost.
+    slack.lose_answers("chat.postMessage", 1);
+    let first = snapshot_name(1);
+    world.publish_snapshot(&gate(), &first, &digest(1));
+    wait_until("the first status message", LIMIT, || async {
+        status_message_of(&slack, &first).is_some()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(top_level(&slack).len(), 1, "one status message");
+    let lost = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 504)
+        .count();
+    assert_eq!(lost, 1, "the answer of the status message was lost");
+
+    // Snapshot 2's status message landed, but gatebot stopped before recording where.
+    let second = snapshot_name(2);
+    surface(&slack)
+        .post_marked(
+            Placement::TopLevel,
+            &format!("status:{}/{second}", gate().name),
+            &Message::new("status as it was"),
+        )
+        .await
+        .unwrap();
+    world.publish_snapshot(&gate(), &second, &digest(2));
+    wait_until(
+        "the found status message is brought up to date",
+        LIMIT,
+        || async { status_message_of(&slack, &second).is_some_and(|m| m.edits > 0) },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(
+        top_level(&slack).len(),
+        2,
+        "one status message per snapshot"
     );
 }

@@ -631,6 +631,58 @@ async fn a_double_click_and_a_simultaneous_approver_make_one_release() {
 }
 
 #[tokio::test]
+async fn a_request_message_whose_answer_was_lost_is_found_and_updated_once_decided() {
+    let config = config("");
+    let (world, slack) = setup(&config, Arc::new(SystemClock)).await;
+    let bot = Bot::start_with(&world, &slack, chat_setup(&config)).await;
+    let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
+    // The request message lands, but Slack's answer is lost and the thread cannot be read
+    // back at once: gatebot does not learn where the message is.
+    slack.lose_answers("chat.postMessage", 1);
+    slack.fail("conversations.replies", "internal_error", 1000);
+    slack.slash_command(
+        RELEASER,
+        CHANNEL,
+        &format!("emergency {snapshot} {JUSTIFICATION_FROM_SLACK}"),
+    );
+    let message = wait_for_request_message(&slack, &snapshot).await;
+    let store = bot.running.engine.store();
+    wait_until(
+        "the requester is told to tell the approvers",
+        LIMIT,
+        || async { ephemeral_for(&slack, RELEASER, "tell the approvers yourself") },
+    )
+    .await;
+    let pending = store
+        .pending_emergency_request(GATE, &snapshot)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(pending.message_ts, None);
+    slack.clear_faults("conversations.replies");
+
+    slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.id));
+    wait_for_one_release(&world).await;
+    wait_until("the request message shows the outcome", LIMIT, || async {
+        request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m))
+    })
+    .await;
+    assert_eq!(
+        request_message_of(&slack, &snapshot).unwrap().ts,
+        message.ts,
+        "the one message that landed"
+    );
+    assert_eq!(
+        stored_request(&bot, &pending.id)
+            .await
+            .message_ts
+            .as_deref(),
+        Some(message.ts.as_str()),
+        "found, and remembered"
+    );
+}
+
+#[tokio::test]
 async fn an_approve_click_after_a_restart_works_exactly_once() {
     let config = config("");
     let (world, slack) = setup(&config, Arc::new(SystemClock)).await;

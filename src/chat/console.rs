@@ -14,7 +14,7 @@ use async_trait::async_trait;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::message::{Block, Message};
-use super::surface::{ChatError, ChatSurface, Incoming, MarkedReply, Placement, Via};
+use super::surface::{ChatError, ChatSurface, Incoming, MarkedMessage, Placement, Via};
 
 /// A chat surface that prints to a writer (standard output, or a buffer in tests).
 pub struct ConsoleSurface {
@@ -84,17 +84,20 @@ impl ChatSurface for ConsoleSurface {
     }
 
     /// A printed line cannot have landed unseen, so there is nothing to look for first.
-    async fn reply_marked(
+    async fn post_marked(
         &self,
-        thread: &str,
+        placement: Placement<'_>,
         _mark: &str,
         message: &Message,
     ) -> Result<String, ChatError> {
-        self.post(Placement::Reply { thread }, message).await
+        self.post(placement, message).await
     }
 
     /// What an earlier process printed is not this console's to read back.
-    async fn marked_replies(&self, _thread: &str) -> Result<Vec<MarkedReply>, ChatError> {
+    async fn marked_messages(
+        &self,
+        _thread: Option<&str>,
+    ) -> Result<Vec<MarkedMessage>, ChatError> {
         Ok(Vec::new())
     }
 

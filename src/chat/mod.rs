@@ -24,4 +24,4 @@ pub use notifier::Notifier;
 pub use roles::Roles;
 pub use serve::serve_chat;
 pub use status_message::status_message;
-pub use surface::{ChatError, ChatSurface, Incoming, MarkedReply, Placement, Via};
+pub use surface::{ChatError, ChatSurface, Incoming, MarkedMessage, Placement, Via};

@@ -249,7 +249,7 @@ impl Notifier {
     ) -> Result<Vec<i64>, FlushError> {
         let landed: BTreeSet<i64> = self
             .surface
-            .marked_replies(thread)
+            .marked_messages(Some(thread))
             .await?
             .iter()
             .flat_map(|reply| outbox_ids(&reply.mark))
@@ -267,7 +267,11 @@ impl Notifier {
         if !unposted.is_empty() {
             let ids: Vec<i64> = unposted.iter().map(|entry| entry.id).collect();
             self.surface
-                .reply_marked(thread, &outbox_mark(&ids), &events_message(&unposted))
+                .post_marked(
+                    Placement::Reply { thread },
+                    &outbox_mark(&ids),
+                    &events_message(&unposted),
+                )
                 .await?;
         }
         Ok(already
@@ -301,8 +305,7 @@ impl Notifier {
         if !must_exist && !self.is_live(spec, &facts) {
             return Ok(None);
         }
-        let ts = self.surface.post(Placement::TopLevel, &message).await?;
-        tracing::debug!(%gate, %snapshot, %ts, "status message posted");
+        let ts = self.post_status_message(gate, snapshot, &message).await?;
         let thread = ChatThread {
             gate: gate.clone(),
             snapshot: snapshot.clone(),
@@ -312,6 +315,30 @@ impl Notifier {
         Ok(Some(
             store.record_chat_thread(&thread, self.clock.now()).await?,
         ))
+    }
+
+    /// Posts a snapshot's first status message, marked with the snapshot, unless one is found
+    /// already among the channel's latest messages: it landed, but gatebot stopped before
+    /// recording where.
+    async fn post_status_message(
+        &self,
+        gate: &str,
+        snapshot: &str,
+        message: &Message,
+    ) -> Result<String, ChatError> {
+        let mark = status_mark(gate, snapshot);
+        let landed = self.surface.marked_messages(None).await?;
+        if let Some(found) = landed.into_iter().find(|found| found.mark == mark) {
+            tracing::info!(%gate, %snapshot, ts = %found.ts, "found the status message posted before a restart");
+            self.surface.update(&found.ts, message).await?;
+            return Ok(found.ts);
+        }
+        let ts = self
+            .surface
+            .post_marked(Placement::TopLevel, &mark, message)
+            .await?;
+        tracing::debug!(%gate, %snapshot, %ts, "status message posted");
+        Ok(ts)
     }
 
     /// Whether a snapshot without a status message deserves one: it can still be decided, or it
@@ -390,6 +417,11 @@ fn events_message(entries: &[OutboxEntry]) -> Message {
 fn outbox_mark(ids: &[i64]) -> String {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     format!("outbox:{}", ids.join(","))
+}
+
+/// The mark of a snapshot's status message.
+fn status_mark(gate: &str, snapshot: &str) -> String {
+    format!("status:{gate}/{snapshot}")
 }
 
 /// The outbox entries a mark names; none for a mark of anything else.

@@ -96,7 +96,7 @@ mod tests {
     use async_trait::async_trait;
 
     use super::*;
-    use crate::chat::{MarkedReply, Message, Placement};
+    use crate::chat::{MarkedMessage, Message, Placement};
 
     /// A chat that only knows one user group, and counts how often it is asked.
     #[derive(Default)]
@@ -113,10 +113,15 @@ mod tests {
         async fn post(&self, _: Placement<'_>, _: &Message) -> Result<String, ChatError> {
             unreachable!("roles never post")
         }
-        async fn reply_marked(&self, _: &str, _: &str, _: &Message) -> Result<String, ChatError> {
+        async fn post_marked(
+            &self,
+            _: Placement<'_>,
+            _: &str,
+            _: &Message,
+        ) -> Result<String, ChatError> {
             unreachable!("roles never post")
         }
-        async fn marked_replies(&self, _: &str) -> Result<Vec<MarkedReply>, ChatError> {
+        async fn marked_messages(&self, _: Option<&str>) -> Result<Vec<MarkedMessage>, ChatError> {
             unreachable!("roles never read threads")
         }
         async fn update(&self, _: &str, _: &Message) -> Result<(), ChatError> {

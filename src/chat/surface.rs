@@ -19,9 +19,9 @@ pub enum Placement<'a> {
     Broadcast { thread: &'a str },
 }
 
-/// A reply posted with [`ChatSurface::reply_marked`], found in its thread.
+/// A message posted with [`ChatSurface::post_marked`], found again.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MarkedReply {
+pub struct MarkedMessage {
     pub ts: String,
     pub mark: String,
 }
@@ -46,19 +46,20 @@ pub trait ChatSurface: Send + Sync + 'static {
     /// Posts a message; returns its timestamp (which is also its thread's id).
     async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError>;
 
-    /// Posts a reply in `thread` that carries `mark`, so it can be found again with
-    /// [`marked_replies`](Self::marked_replies). When a retry cannot tell whether an earlier
-    /// attempt landed (its answer was lost), the thread is looked at first, and a reply already
-    /// carrying `mark` is returned instead of a second one.
-    async fn reply_marked(
+    /// Posts a message that carries `mark`, so it can be found again with
+    /// [`marked_messages`](Self::marked_messages). When a retry cannot tell whether an earlier
+    /// attempt landed (its answer was lost), it looks first, and a message already carrying
+    /// `mark` is returned instead of a second one.
+    async fn post_marked(
         &self,
-        thread: &str,
+        placement: Placement<'_>,
         mark: &str,
         message: &Message,
     ) -> Result<String, ChatError>;
 
-    /// The replies in `thread` that carry a mark, oldest first.
-    async fn marked_replies(&self, thread: &str) -> Result<Vec<MarkedReply>, ChatError>;
+    /// The marked messages in `thread`, or with `None` among the channel's latest top-level
+    /// messages; oldest first.
+    async fn marked_messages(&self, thread: Option<&str>) -> Result<Vec<MarkedMessage>, ChatError>;
 
     /// Replaces the content of a message gatebot posted.
     async fn update(&self, ts: &str, message: &Message) -> Result<(), ChatError>;

@@ -13,7 +13,7 @@ use super::blocks::message_content;
 use super::calls::with_retries;
 use super::marks;
 use super::pacing::ChannelPacing;
-use crate::chat::{ChatError, ChatSurface, MarkedReply, Message, Placement};
+use crate::chat::{ChatError, ChatSurface, MarkedMessage, Message, Placement};
 use crate::jira::Secret;
 
 /// gatebot's channel on Slack.
@@ -45,6 +45,17 @@ impl SlackSurface {
         self.channel.clone().into()
     }
 
+    fn post_request(
+        &self,
+        placement: Placement<'_>,
+        content: SlackMessageContent,
+    ) -> SlackApiChatPostMessageRequest {
+        let broadcast = matches!(placement, Placement::Broadcast { .. });
+        SlackApiChatPostMessageRequest::new(self.channel_id(), content)
+            .opt_thread_ts(thread_of(placement).map(|ts| ts.to_string().into()))
+            .opt_reply_broadcast(broadcast.then_some(true))
+    }
+
     async fn until_paced(&self) {
         self.pacing.until_ready(&self.channel).await;
     }
@@ -57,15 +68,7 @@ impl ChatSurface for SlackSurface {
     }
 
     async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError> {
-        let (thread, broadcast) = match placement {
-            Placement::TopLevel => (None, false),
-            Placement::Reply { thread } => (Some(thread), false),
-            Placement::Broadcast { thread } => (Some(thread), true),
-        };
-        let request =
-            &SlackApiChatPostMessageRequest::new(self.channel_id(), message_content(message))
-                .opt_thread_ts(thread.map(|ts| ts.to_string().into()))
-                .opt_reply_broadcast(broadcast.then_some(true));
+        let request = &self.post_request(placement, message_content(message));
         let session = &self.client.open_session(&self.token);
         let posted = with_retries("chat.postMessage", || async move {
             self.until_paced().await;
@@ -75,23 +78,23 @@ impl ChatSurface for SlackSurface {
         Ok(posted.ts.to_string())
     }
 
-    async fn reply_marked(
+    async fn post_marked(
         &self,
-        thread: &str,
+        placement: Placement<'_>,
         mark: &str,
         message: &Message,
     ) -> Result<String, ChatError> {
         let content = marks::with_mark(message_content(message), mark);
-        let request = &SlackApiChatPostMessageRequest::new(self.channel_id(), content)
-            .with_thread_ts(thread.to_string().into());
+        let request = &self.post_request(placement, content);
+        let thread = thread_of(placement);
         let session = &self.client.open_session(&self.token);
         let attempts = &AtomicUsize::new(0);
         with_retries("chat.postMessage", || async move {
             // After a failed attempt, that attempt may still have landed.
             if attempts.fetch_add(1, Ordering::Relaxed) > 0 {
-                let replies = marks::marked_replies(session, &self.channel, thread).await?;
-                if let Some(landed) = replies.into_iter().find(|reply| reply.mark == mark) {
-                    tracing::info!(mark, ts = %landed.ts, "a reply whose answer was lost had landed");
+                let marked = marks::marked_messages(session, &self.channel, thread).await?;
+                if let Some(landed) = marked.into_iter().find(|found| found.mark == mark) {
+                    tracing::info!(mark, ts = %landed.ts, "a post whose answer was lost had landed");
                     return Ok(landed.ts);
                 }
             }
@@ -102,10 +105,11 @@ impl ChatSurface for SlackSurface {
         .await
     }
 
-    async fn marked_replies(&self, thread: &str) -> Result<Vec<MarkedReply>, ChatError> {
+    async fn marked_messages(&self, thread: Option<&str>) -> Result<Vec<MarkedMessage>, ChatError> {
         let session = &self.client.open_session(&self.token);
-        with_retries("conversations.replies", || async move {
-            marks::marked_replies(session, &self.channel, thread).await
+        let method = marks::reading_method(thread);
+        with_retries(method, || async move {
+            marks::marked_messages(session, &self.channel, thread).await
         })
         .await
     }
@@ -165,5 +169,13 @@ impl ChatSurface for SlackSurface {
         })
         .await?;
         Ok(link.permalink.to_string())
+    }
+}
+
+/// The thread a message goes into, if any.
+fn thread_of(placement: Placement<'_>) -> Option<&str> {
+    match placement {
+        Placement::TopLevel => None,
+        Placement::Reply { thread } | Placement::Broadcast { thread } => Some(thread),
     }
 }

@@ -5,7 +5,7 @@
 use jiff::Timestamp;
 
 use super::super::context::{Answer, Context};
-use super::message::request_message;
+use super::message::{request_mark, request_message};
 use crate::chat::ChatSurface;
 use crate::engine::Engine;
 use crate::store::{AuditEntry, Closing, EmergencyRequest, RequestState, StoreError};
@@ -21,17 +21,46 @@ pub async fn refresh_message(
     let Some(request) = store.emergency_request(id).await? else {
         return Ok(());
     };
-    let Some(ts) = &request.message_ts else {
+    let Some(ts) = message_ts(engine, surface, &request).await? else {
         return Ok(());
     };
     let approvals = store.emergency_approvals(id).await?;
     if let Err(error) = surface
-        .update(ts, &request_message(&request, &approvals))
+        .update(&ts, &request_message(&request, &approvals))
         .await
     {
         tracing::warn!(%error, request = %id, "could not update the emergency request message");
     }
     Ok(())
+}
+
+/// Where the request message is. When the store does not say (the post landed, but its answer
+/// was lost or gatebot stopped first), the message is looked for by its mark and, once found,
+/// remembered.
+async fn message_ts(
+    engine: &Engine,
+    surface: &dyn ChatSurface,
+    request: &EmergencyRequest,
+) -> Result<Option<String>, StoreError> {
+    if let Some(ts) = &request.message_ts {
+        return Ok(Some(ts.clone()));
+    }
+    let mark = request_mark(&request.id);
+    let found = match surface.marked_messages(request.thread_ts.as_deref()).await {
+        Ok(marked) => marked.into_iter().find(|message| message.mark == mark),
+        Err(error) => {
+            tracing::warn!(%error, request = %request.id, "could not look for the emergency request message");
+            None
+        }
+    };
+    if let Some(found) = &found {
+        let permalink = surface.permalink(&found.ts).await.ok();
+        engine
+            .store()
+            .set_emergency_message(&request.id, &found.ts, permalink.as_deref())
+            .await?;
+    }
+    Ok(found.map(|message| message.ts))
 }
 
 /// Closes an overdue request as expired, audits it and shows it; `false` when it was decided

@@ -12,6 +12,12 @@ use crate::store::{Approval, EmergencyRequest, ReleaseRecord, RequestState};
 pub const APPROVE_ACTION: &str = "emergency-approve";
 pub const DENY_ACTION: &str = "emergency-deny";
 
+/// The mark the request message carries, so that it can be found again when gatebot did not
+/// learn where it landed.
+pub fn request_mark(id: &str) -> String {
+    format!("emergency-request:{id}")
+}
+
 /// The request message as it stands: open with its buttons, or decided with its outcome.
 pub fn request_message(request: &EmergencyRequest, approvals: &[Approval]) -> Message {
     let id = &request.id;

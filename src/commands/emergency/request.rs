@@ -13,7 +13,7 @@ use super::super::facts::find_snapshot;
 use super::super::parse::Invocation;
 use super::close::refresh_message;
 use super::justification::justification_problem;
-use super::message::request_message;
+use super::message::{request_mark, request_message};
 use super::sweep::expire_overdue;
 use crate::chat::Placement;
 use crate::engine::ReleaseMode;
@@ -137,7 +137,7 @@ async fn post(context: &Context<'_>, request: &EmergencyRequest) -> Result<Strin
     };
     let ts = match context
         .surface
-        .post(placement, &request_message(request, &[]))
+        .post_marked(placement, &request_mark(id), &request_message(request, &[]))
         .await
     {
         Ok(ts) => ts,

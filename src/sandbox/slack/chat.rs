@@ -1,6 +1,6 @@
 //! The message methods: `chat.postMessage`, `chat.update`, `chat.postEphemeral`,
-//! `chat.getPermalink` and `conversations.replies`, with the answers and error codes of Slack's
-//! method documentation.
+//! `chat.getPermalink`, `conversations.replies` and `conversations.history`, with the answers and
+//! error codes of Slack's method documentation.
 
 use std::time::Instant;
 
@@ -209,13 +209,7 @@ impl Shared {
             return Reply::error("thread_not_found");
         };
         let with_metadata = params.flag("include_all_metadata");
-        let render = |message: &Message| {
-            let mut rendered = message.to_json(&self.workspace);
-            if let (true, Some(metadata)) = (with_metadata, &message.metadata) {
-                rendered["metadata"] = metadata.clone();
-            }
-            rendered
-        };
+        let render = |message: &Message| self.render(message, with_metadata);
         let mut messages = vec![render(message)];
         let replies = if message.thread_ts.is_none() {
             state.channels.replies(&channel.id, &ts)
@@ -246,6 +240,44 @@ impl Shared {
             "has_more": false,
             "response_metadata": {"next_cursor": ""}
         }))
+    }
+
+    /// The channel's messages, newest first: top-level ones and replies also sent to the
+    /// channel, as many as `limit` asks (100 by default). Message metadata is shown only when
+    /// asked for with `include_all_metadata`.
+    pub(super) fn history(&self, state: &State, params: &Params) -> Reply {
+        let Some(channel) = self.channel_param(params, "channel") else {
+            return Reply::error("channel_not_found");
+        };
+        let limit = params
+            .text("limit")
+            .and_then(|limit| limit.parse().ok())
+            .unwrap_or(100);
+        let with_metadata = params.flag("include_all_metadata");
+        let messages: Vec<Value> = state
+            .channels
+            .messages(&channel.id)
+            .iter()
+            .rev()
+            .filter(|message| message.thread_ts.is_none() || message.reply_broadcast)
+            .take(limit)
+            .map(|message| self.render(message, with_metadata))
+            .collect();
+        Reply::ok(json!({
+            "messages": messages,
+            "has_more": false,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""}
+        }))
+    }
+
+    /// A message as the reading methods show it.
+    fn render(&self, message: &Message, with_metadata: bool) -> Value {
+        let mut rendered = message.to_json(&self.workspace);
+        if let (true, Some(metadata)) = (with_metadata, &message.metadata) {
+            rendered["metadata"] = metadata.clone();
+        }
+        rendered
     }
 
     fn channel_param(&self, params: &Params, name: &str) -> Option<&EmulatedChannel> {

@@ -176,7 +176,8 @@ impl Channels {
             .unwrap_or_default()
     }
 
-    fn messages(&self, channel: &str) -> &[Message] {
+    /// Every message of the channel, replies included, oldest first.
+    pub fn messages(&self, channel: &str) -> &[Message] {
         self.logs
             .get(channel)
             .map(|log| log.messages.as_slice())

@@ -120,6 +120,7 @@ enum ApiMethod {
     ChatPostEphemeral,
     ChatGetPermalink,
     ConversationsReplies,
+    ConversationsHistory,
     UsersInfo,
     UsergroupsUsersList,
 }
@@ -133,6 +134,7 @@ impl ApiMethod {
             "chat.postEphemeral" => Self::ChatPostEphemeral,
             "chat.getPermalink" => Self::ChatGetPermalink,
             "conversations.replies" => Self::ConversationsReplies,
+            "conversations.history" => Self::ConversationsHistory,
             "users.info" => Self::UsersInfo,
             "usergroups.users.list" => Self::UsergroupsUsersList,
             _ => return None,
@@ -232,6 +234,7 @@ impl Shared {
             ApiMethod::ChatPostEphemeral => self.post_ephemeral(state, params),
             ApiMethod::ChatGetPermalink => self.permalink(state, params),
             ApiMethod::ConversationsReplies => self.replies(state, params),
+            ApiMethod::ConversationsHistory => self.history(state, params),
             ApiMethod::UsersInfo => self.user_info(params),
             ApiMethod::UsergroupsUsersList => self.usergroup_members(params),
         }
