@@ -631,3 +631,32 @@ async fn a_status_message_whose_answer_was_lost_or_that_landed_before_a_stop_is_
         "one status message per snapshot"
     );
 }
+
+#[tokio::test]
+async fn an_answer_whose_post_lost_its_answer_is_given_once() {
+    let (world, slack) = setup(gate()).await;
+    let _bot = Bot::start(&world, &slack).await;
+    let snapshot = tracked_snapshot(&world, &slack).await;
+    let thread = status_message_of(&slack, &snapshot).unwrap().ts;
+    slack.lose_answers("chat.postMessage", 1);
+    slack.app_mention(VISITOR, CHANNEL, "<@U0GATEBOT> blocked-why", Some(&thread));
+    let answers = || -> Vec<_> {
+        status_message_of(&slack, &snapshot)
+            .map(|m| m.replies.into_iter().filter(|r| r.from_bot).collect())
+            .unwrap_or_default()
+    };
+    wait_until("the answer is in the thread", LIMIT, || async {
+        !answers().is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let replies = answers();
+    assert_eq!(replies.len(), 1, "answered once: {replies:#?}");
+    assert!(replies[0].text.contains(&snapshot));
+    let lost = slack
+        .requests()
+        .into_iter()
+        .filter(|r| r.status == 504)
+        .count();
+    assert_eq!(lost, 1, "the answer's post lost its answer");
+}

@@ -160,7 +160,12 @@ impl ChatFront {
                 Some(thread) => Placement::Reply { thread },
                 None => Placement::TopLevel,
             };
-            self.surface.post(placement, message).await.map(|_| ())
+            // A retry after a lost answer finds this answer instead of giving it twice.
+            let mark = format!("answer:{}", incoming.delivery_id);
+            self.surface
+                .post_marked(placement, &mark, message)
+                .await
+                .map(|_| ())
         };
         if let Err(error) = sent {
             tracing::warn!(%error, user = %incoming.user, "could not answer in chat");

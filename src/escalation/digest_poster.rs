@@ -37,7 +37,9 @@ pub async fn post_digests(
         let digest = render_digest(&report, &calendar, &config.jira.url, &config.status);
         let headline = digest.lines().next().unwrap_or_default();
         let message = Message::new(headline).section(&digest);
-        match surface.post(placement, &message).await {
+        // A retry after a lost answer finds the digest of this scan instead of posting it twice.
+        let mark = format!("escalation-digest:{}", report.started_at);
+        match surface.post_marked(placement, &mark, &message).await {
             Ok(_) => tracing::info!(channel = surface.channel(), "escalation digest posted"),
             Err(error) => tracing::warn!(
                 %error,

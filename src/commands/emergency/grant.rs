@@ -120,7 +120,12 @@ impl Grant<'_> {
             release,
             thread_link.as_deref(),
         );
-        if let Err(error) = self.surface.post(Placement::TopLevel, &alert).await {
+        let mark = format!("emergency-release:{}", release.name);
+        if let Err(error) = self
+            .surface
+            .post_marked(Placement::TopLevel, &mark, &alert)
+            .await
+        {
             tracing::error!(%error, release = %release.name, "could not announce the emergency Release");
         }
     }
