@@ -160,6 +160,14 @@ async fn wait_for_request_message(slack: &SlackEmulator, snapshot: &str) -> Mess
     request_message_of(slack, snapshot).unwrap()
 }
 
+/// Waits until the request message for `snapshot` shows its outcome instead of buttons.
+async fn until_request_message_shows_the_outcome(slack: &SlackEmulator, snapshot: &str) {
+    wait_until("the request message shows the outcome", LIMIT, || async {
+        request_message_of(slack, snapshot).is_some_and(|m| !has_buttons(&m))
+    })
+    .await;
+}
+
 fn has_buttons(message: &Message) -> bool {
     message
         .blocks
@@ -663,10 +671,7 @@ async fn a_request_message_whose_answer_was_lost_is_found_and_updated_once_decid
 
     slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.id));
     wait_for_one_release(&world).await;
-    wait_until("the request message shows the outcome", LIMIT, || async {
-        request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m))
-    })
-    .await;
+    until_request_message_shows_the_outcome(&slack, &snapshot).await;
     assert_eq!(
         request_message_of(&slack, &snapshot).unwrap().ts,
         message.ts,
@@ -700,12 +705,7 @@ async fn an_approve_click_after_a_restart_works_exactly_once() {
         annotations["release.hypershift.io/justification"],
         JUSTIFICATION
     );
-    wait_until(
-        "the request message is updated after the restart",
-        LIMIT,
-        || async { request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m)) },
-    )
-    .await;
+    until_request_message_shows_the_outcome(&slack, &snapshot).await;
     after.kill().await;
 
     let again = Bot::start_with(&world, &slack, chat_setup(&config)).await;
@@ -763,10 +763,7 @@ async fn an_approval_interrupted_before_its_release_is_released_at_the_next_star
         annotations["release.hypershift.io/justification"],
         JUSTIFICATION
     );
-    wait_until("the request message shows the outcome", LIMIT, || async {
-        request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m))
-    })
-    .await;
+    until_request_message_shows_the_outcome(&slack, &snapshot).await;
     wait_until("the channel is told it needs review", LIMIT, || async {
         top_level(&slack)
             .iter()
@@ -796,10 +793,7 @@ async fn an_approval_racing_a_gate_pass_ends_with_one_release() {
     retry_passes(&world, &snapshot, 1);
     click_approve(&slack, BOB, &message, &pending.id);
     let release = wait_for_one_release(&world).await;
-    wait_until("the request is closed", LIMIT, || async {
-        request_message_of(&slack, &snapshot).is_some_and(|m| !has_buttons(&m))
-    })
-    .await;
+    until_request_message_shows_the_outcome(&slack, &snapshot).await;
     let records = bot.running.engine.store().releases(GATE).await.unwrap();
     assert_eq!(records.len(), 1);
     let request = stored_request(&bot, &pending.id).await;
