@@ -562,7 +562,7 @@ async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_re
     let body: Vec<&str> = pending.iter().map(|e| e.body.as_str()).collect();
     let thread = status_message_of(&slack, &snapshot).unwrap().ts;
     surface(&slack)
-        .post_marked(
+        .post(
             Placement::Reply { thread: &thread },
             &format!("outbox:{}", ids.join(",")),
             &Message::new(body[0]).section(&body.join("\n")),
@@ -610,7 +610,7 @@ async fn a_status_message_whose_answer_was_lost_or_that_landed_before_a_stop_is_
     // Snapshot 2's status message landed, but gatebot stopped before recording where.
     let second = snapshot_name(2);
     surface(&slack)
-        .post_marked(
+        .post(
             Placement::TopLevel,
             &format!("status:{}/{second}", gate().name),
             &Message::new("status as it was"),

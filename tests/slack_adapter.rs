@@ -235,7 +235,11 @@ async fn a_mention_in_a_thread_names_the_thread() {
     let emulator = emulator().await;
     let surface = surface(&emulator);
     let parent = surface
-        .post(Placement::TopLevel, &Message::new("Gate 4.20: waiting"))
+        .post(
+            Placement::TopLevel,
+            "post 1",
+            &Message::new("Gate 4.20: waiting"),
+        )
         .await
         .unwrap();
     let (listener, mut requests) = listen(&emulator, 16).await;
@@ -319,12 +323,13 @@ async fn a_button_click_becomes_a_button_request_in_the_thread_of_its_message() 
     let emulator = emulator().await;
     let surface = surface(&emulator);
     let parent = surface
-        .post(Placement::TopLevel, &release_prompt("snap-1"))
+        .post(Placement::TopLevel, "post 2", &release_prompt("snap-1"))
         .await
         .unwrap();
     let reply = surface
         .post(
             Placement::Reply { thread: &parent },
+            "post 3",
             &release_prompt("snap-2"),
         )
         .await
@@ -592,12 +597,13 @@ async fn posts_replies_broadcasts_updates_and_ephemerals_land_in_the_channel() {
     assert_eq!(surface.channel(), CHANNEL);
 
     let status = surface
-        .post(Placement::TopLevel, &release_prompt("snap-1"))
+        .post(Placement::TopLevel, "post 4", &release_prompt("snap-1"))
         .await
         .unwrap();
     let reply = surface
         .post(
             Placement::Reply { thread: &status },
+            "post 5",
             &Message::new("aws passed"),
         )
         .await
@@ -605,6 +611,7 @@ async fn posts_replies_broadcasts_updates_and_ephemerals_land_in_the_channel() {
     surface
         .post(
             Placement::Broadcast { thread: &status },
+            "post 6",
             &Message::new("gate passed"),
         )
         .await
@@ -659,7 +666,7 @@ async fn the_first_post_carries_its_blocks_as_block_kit() {
     let emulator = emulator().await;
     let surface = surface(&emulator);
     surface
-        .post(Placement::TopLevel, &release_prompt("snap-1"))
+        .post(Placement::TopLevel, "post 7", &release_prompt("snap-1"))
         .await
         .unwrap();
     let posted = &emulator.messages(CHANNEL)[0];
@@ -686,7 +693,9 @@ async fn a_burst_of_posts_is_paced_to_the_channels_allowance() {
         let surface = &surface;
         async move {
             let message = Message::new(format!("event {i}"));
-            surface.post(Placement::TopLevel, &message).await
+            surface
+                .post(Placement::TopLevel, &format!("event {i}"), &message)
+                .await
         }
     });
     let posted = futures::future::join_all(posts).await;
@@ -705,7 +714,9 @@ async fn a_429_storm_still_delivers_every_post_within_the_pace() {
         let surface = &surface;
         async move {
             let message = Message::new(format!("event {i}"));
-            surface.post(Placement::TopLevel, &message).await
+            surface
+                .post(Placement::TopLevel, &format!("event {i}"), &message)
+                .await
         }
     });
     let posted = futures::future::join_all(posts).await;
@@ -739,7 +750,9 @@ async fn refusals_come_back_at_once() {
     let surface = surface(&emulator);
     emulator.fail("chat.postMessage", "fatal_error", 1);
     assert_eq!(
-        surface.post(Placement::TopLevel, &Message::new("x")).await,
+        surface
+            .post(Placement::TopLevel, "post 8", &Message::new("x"))
+            .await,
         Err(ChatError::Refused("fatal_error".into()))
     );
     assert_eq!(

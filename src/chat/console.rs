@@ -60,7 +60,13 @@ impl ChatSurface for ConsoleSurface {
         &self.channel
     }
 
-    async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError> {
+    /// A printed line cannot have landed unseen, so the mark is not needed to find it.
+    async fn post(
+        &self,
+        placement: Placement<'_>,
+        _mark: &str,
+        message: &Message,
+    ) -> Result<String, ChatError> {
         let ts = format!(
             "console.{:06}",
             self.next_ts.fetch_add(1, Ordering::Relaxed)
@@ -81,16 +87,6 @@ impl ChatSurface for ConsoleSurface {
         };
         self.print(&text)?;
         Ok(ts)
-    }
-
-    /// A printed line cannot have landed unseen, so there is nothing to look for first.
-    async fn post_marked(
-        &self,
-        placement: Placement<'_>,
-        _mark: &str,
-        message: &Message,
-    ) -> Result<String, ChatError> {
-        self.post(placement, message).await
     }
 
     /// What an earlier process printed is not this console's to read back.
@@ -244,10 +240,14 @@ mod tests {
         let buffer = Shared::default();
         let console = ConsoleSurface::new("C1", buffer.clone());
         let status = Message::new("f").header("op · snap-1").section("*PENDING*");
-        let ts = console.post(Placement::TopLevel, &status).await.unwrap();
+        let ts = console
+            .post(Placement::TopLevel, "status", &status)
+            .await
+            .unwrap();
         console
             .post(
                 Placement::Reply { thread: &ts },
+                "reply",
                 &Message::new("x").section("&lt;!channel&gt; failed"),
             )
             .await

@@ -163,7 +163,7 @@ impl ChatFront {
             // A retry after a lost answer finds this answer instead of giving it twice.
             let mark = format!("answer:{}", incoming.delivery_id);
             self.surface
-                .post_marked(placement, &mark, message)
+                .post(placement, &mark, message)
                 .await
                 .map(|_| ())
         };

@@ -221,15 +221,8 @@ impl Notifier {
             let thread = snapshot
                 .as_ref()
                 .and_then(|snapshot| threads.get(&(gate.clone(), snapshot.clone())));
-            let posted = match thread {
-                Some(thread) => self.post_in_thread(&thread.ts, entries).await?,
-                None => {
-                    self.surface
-                        .post(Placement::TopLevel, &events_message(&entries))
-                        .await?;
-                    entries.iter().map(|entry| entry.id).collect()
-                }
-            };
+            let thread = thread.map(|thread| thread.ts.as_str());
+            let posted = self.post_events(thread, entries).await?;
             tracing::debug!(%gate, ?snapshot, events = posted.len(), "posted thread events");
             self.engine
                 .store()
@@ -239,17 +232,18 @@ impl Notifier {
         Ok(())
     }
 
-    /// Posts queued events as one reply marked with their outbox ids, leaving out those a reply
-    /// already carries: a reply lands before its events are marked as posted, and gatebot may
-    /// have stopped in between. Returns the ids now in the thread.
-    async fn post_in_thread(
+    /// Posts queued events as one message marked with their outbox ids, in `thread` or else in
+    /// the channel, leaving out those a message already carries: a message lands before its
+    /// events are marked as posted, and gatebot may have stopped in between. Returns the ids
+    /// now posted.
+    async fn post_events(
         &self,
-        thread: &str,
+        thread: Option<&str>,
         entries: Vec<OutboxEntry>,
     ) -> Result<Vec<i64>, FlushError> {
         let landed: BTreeSet<i64> = self
             .surface
-            .marked_messages(Some(thread))
+            .marked_messages(thread)
             .await?
             .iter()
             .flat_map(|reply| outbox_ids(&reply.mark))
@@ -259,19 +253,19 @@ impl Notifier {
             .partition(|entry| landed.contains(&entry.id));
         if !already.is_empty() {
             tracing::info!(
-                thread,
+                ?thread,
                 events = already.len(),
                 "events found posted before a restart"
             );
         }
         if !unposted.is_empty() {
             let ids: Vec<i64> = unposted.iter().map(|entry| entry.id).collect();
+            let placement = match thread {
+                Some(thread) => Placement::Reply { thread },
+                None => Placement::TopLevel,
+            };
             self.surface
-                .post_marked(
-                    Placement::Reply { thread },
-                    &outbox_mark(&ids),
-                    &events_message(&unposted),
-                )
+                .post(placement, &outbox_mark(&ids), &events_message(&unposted))
                 .await?;
         }
         Ok(already
@@ -335,7 +329,7 @@ impl Notifier {
         }
         let ts = self
             .surface
-            .post_marked(Placement::TopLevel, &mark, message)
+            .post(Placement::TopLevel, &mark, message)
             .await?;
         tracing::debug!(%gate, %snapshot, %ts, "status message posted");
         Ok(ts)
@@ -413,7 +407,7 @@ fn events_message(entries: &[OutboxEntry]) -> Message {
     Message::new(fallback_of(&body)).section(&body)
 }
 
-/// The mark of a reply carrying these outbox entries.
+/// The mark of a message carrying these outbox entries.
 fn outbox_mark(ids: &[i64]) -> String {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     format!("outbox:{}", ids.join(","))

@@ -110,15 +110,7 @@ mod tests {
         fn channel(&self) -> &str {
             "C1"
         }
-        async fn post(&self, _: Placement<'_>, _: &Message) -> Result<String, ChatError> {
-            unreachable!("roles never post")
-        }
-        async fn post_marked(
-            &self,
-            _: Placement<'_>,
-            _: &str,
-            _: &Message,
-        ) -> Result<String, ChatError> {
+        async fn post(&self, _: Placement<'_>, _: &str, _: &Message) -> Result<String, ChatError> {
             unreachable!("roles never post")
         }
         async fn marked_messages(&self, _: Option<&str>) -> Result<Vec<MarkedMessage>, ChatError> {

@@ -19,7 +19,7 @@ pub enum Placement<'a> {
     Broadcast { thread: &'a str },
 }
 
-/// A message posted with [`ChatSurface::post_marked`], found again.
+/// A message posted with [`ChatSurface::post`], found again by its mark.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MarkedMessage {
     pub ts: String,
@@ -43,14 +43,11 @@ pub trait ChatSurface: Send + Sync + 'static {
     /// The channel this surface posts into.
     fn channel(&self) -> &str;
 
-    /// Posts a message; returns its timestamp (which is also its thread's id).
-    async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError>;
-
-    /// Posts a message that carries `mark`, so it can be found again with
-    /// [`marked_messages`](Self::marked_messages). When a retry cannot tell whether an earlier
-    /// attempt landed (its answer was lost), it looks first, and a message already carrying
-    /// `mark` is returned instead of a second one.
-    async fn post_marked(
+    /// Posts a message; returns its timestamp (which is also its thread's id). The message
+    /// carries `mark`, so it can be found again with [`marked_messages`](Self::marked_messages):
+    /// when a retry cannot tell whether an earlier attempt landed (its answer was lost), it looks
+    /// first, and a message already carrying `mark` is returned instead of a second one.
+    async fn post(
         &self,
         placement: Placement<'_>,
         mark: &str,

@@ -39,7 +39,7 @@ pub async fn post_digests(
         let message = Message::new(headline).section(&digest);
         // A retry after a lost answer finds the digest of this scan instead of posting it twice.
         let mark = format!("escalation-digest:{}", report.started_at);
-        match surface.post_marked(placement, &mark, &message).await {
+        match surface.post(placement, &mark, &message).await {
             Ok(_) => tracing::info!(channel = surface.channel(), "escalation digest posted"),
             Err(error) => tracing::warn!(
                 %error,

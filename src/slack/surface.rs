@@ -4,9 +4,10 @@
 //! is retried as [`calls`](super::calls) describes, so a caller sees one outcome per call.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_trait::async_trait;
+use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 
 use super::blocks::message_content;
@@ -45,17 +46,6 @@ impl SlackSurface {
         self.channel.clone().into()
     }
 
-    fn post_request(
-        &self,
-        placement: Placement<'_>,
-        content: SlackMessageContent,
-    ) -> SlackApiChatPostMessageRequest {
-        let broadcast = matches!(placement, Placement::Broadcast { .. });
-        SlackApiChatPostMessageRequest::new(self.channel_id(), content)
-            .opt_thread_ts(thread_of(placement).map(|ts| ts.to_string().into()))
-            .opt_reply_broadcast(broadcast.then_some(true))
-    }
-
     async fn until_paced(&self) {
         self.pacing.until_ready(&self.channel).await;
     }
@@ -67,39 +57,40 @@ impl ChatSurface for SlackSurface {
         &self.channel
     }
 
-    async fn post(&self, placement: Placement<'_>, message: &Message) -> Result<String, ChatError> {
-        let request = &self.post_request(placement, message_content(message));
-        let session = &self.client.open_session(&self.token);
-        let posted = with_retries("chat.postMessage", || async move {
-            self.until_paced().await;
-            session.chat_post_message(request).await
-        })
-        .await?;
-        Ok(posted.ts.to_string())
-    }
-
-    async fn post_marked(
+    async fn post(
         &self,
         placement: Placement<'_>,
         mark: &str,
         message: &Message,
     ) -> Result<String, ChatError> {
+        let (thread, broadcast) = match placement {
+            Placement::TopLevel => (None, false),
+            Placement::Reply { thread } => (Some(thread), false),
+            Placement::Broadcast { thread } => (Some(thread), true),
+        };
         let content = marks::with_mark(message_content(message), mark);
-        let request = &self.post_request(placement, content);
-        let thread = thread_of(placement);
+        let request = &SlackApiChatPostMessageRequest::new(self.channel_id(), content)
+            .opt_thread_ts(thread.map(|ts| ts.to_string().into()))
+            .opt_reply_broadcast(broadcast.then_some(true));
         let session = &self.client.open_session(&self.token);
-        let attempts = &AtomicUsize::new(0);
+        // Whether the last attempt may have landed although it failed: any failure but a rate
+        // limit, which Slack answers without carrying the call out.
+        let may_have_landed = &AtomicBool::new(false);
         with_retries("chat.postMessage", || async move {
-            // After a failed attempt, that attempt may still have landed.
-            if attempts.fetch_add(1, Ordering::Relaxed) > 0 {
+            if may_have_landed.load(Ordering::Relaxed) {
+                // A failed look keeps the doubt for the next attempt.
                 let marked = marks::marked_messages(session, &self.channel, thread).await?;
+                may_have_landed.store(false, Ordering::Relaxed);
                 if let Some(landed) = marked.into_iter().find(|found| found.mark == mark) {
                     tracing::info!(mark, ts = %landed.ts, "a post whose answer was lost had landed");
                     return Ok(landed.ts);
                 }
             }
             self.until_paced().await;
-            let posted = session.chat_post_message(request).await?;
+            let posted = session.chat_post_message(request).await.inspect_err(|error| {
+                let rate_limited = matches!(error, SlackClientError::RateLimitError(_));
+                may_have_landed.store(!rate_limited, Ordering::Relaxed);
+            })?;
             Ok(posted.ts.to_string())
         })
         .await
@@ -169,13 +160,5 @@ impl ChatSurface for SlackSurface {
         })
         .await?;
         Ok(link.permalink.to_string())
-    }
-}
-
-/// The thread a message goes into, if any.
-fn thread_of(placement: Placement<'_>) -> Option<&str> {
-    match placement {
-        Placement::TopLevel => None,
-        Placement::Reply { thread } | Placement::Broadcast { thread } => Some(thread),
     }
 }

@@ -121,11 +121,7 @@ impl Grant<'_> {
             thread_link.as_deref(),
         );
         let mark = format!("emergency-release:{}", release.name);
-        if let Err(error) = self
-            .surface
-            .post_marked(Placement::TopLevel, &mark, &alert)
-            .await
-        {
+        if let Err(error) = self.surface.post(Placement::TopLevel, &mark, &alert).await {
             tracing::error!(%error, release = %release.name, "could not announce the emergency Release");
         }
     }

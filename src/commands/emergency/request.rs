@@ -137,7 +137,7 @@ async fn post(context: &Context<'_>, request: &EmergencyRequest) -> Result<Strin
     };
     let ts = match context
         .surface
-        .post_marked(placement, &request_mark(id), &request_message(request, &[]))
+        .post(placement, &request_mark(id), &request_message(request, &[]))
         .await
     {
         Ok(ts) => ts,
