@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use gatebot::clock::SystemClock;
 use gatebot::config::Config;
 use gatebot::engine::{GateSpec, Pace};
-use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest};
+use gatebot_emulators::prow::BuildResult;
 
 #[path = "support/latency.rs"]
 mod latency;

@@ -14,11 +14,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group};
-use gatebot::clock::ManualClock;
+use gatebot::clock::{Clock, ManualClock};
 use gatebot::escalation::{EscalationConfig, ScanOptions, ScanReport, scan};
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, JiraSettings, Secret};
-use gatebot::sandbox::jira::{EmulatedIssue, EmulatorOptions, JiraEmulator};
 use gatebot::store::Store;
+use gatebot_emulators::jira::{
+    self as emulated, Credentials, EmulatedIssue, EmulatorOptions, JiraEmulator,
+};
 use jiff::{SignedDuration, Timestamp};
 
 const ISSUES: usize = 5_000;
@@ -43,11 +45,14 @@ async fn world() -> World {
     let auth = JiraAuth::Bearer(Secret::new(TOKEN));
     let clock = ManualClock::new(thursday());
     let jira = JiraEmulator::start(EmulatorOptions {
-        auth: auth.clone(),
-        deployment: Deployment::Server,
+        auth: Credentials::Bearer(TOKEN.into()),
+        deployment: emulated::Deployment::Server,
         bot_user: "gatebot".into(),
         max_results: 50,
-        clock: Arc::new(clock.clone()),
+        clock: {
+            let clock = clock.clone();
+            Arc::new(move || clock.now())
+        },
     })
     .await
     .expect("the emulated Jira starts");

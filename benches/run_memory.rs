@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use gatebot::clock::SystemClock;
 use gatebot::config::Config;
 use gatebot::engine::GateSpec;
-use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest};
+use gatebot_emulators::prow::BuildResult;
 
 const SNAPSHOTS: u32 = 1_000;
 const BUILDS_PER_JOB: u32 = 10;

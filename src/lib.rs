@@ -23,3 +23,5 @@ pub mod sandbox;
 pub mod server;
 pub mod slack;
 pub mod store;
+#[cfg(test)]
+pub(crate) mod test_fixtures;

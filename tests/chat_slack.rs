@@ -11,9 +11,9 @@ use std::time::Duration;
 use gatebot::chat::{ChatSurface, Message, Placement};
 use gatebot::clock::SystemClock;
 use gatebot::engine::{GateSpec, ReleaseMode};
-use gatebot::sandbox::prow_writer::BuildResult;
-use gatebot::sandbox::slack::SlackEmulator;
 use gatebot::sandbox::world::{World, digest};
+use gatebot_emulators::prow::BuildResult;
+use gatebot_emulators::slack::SlackEmulator;
 use support::chat::{
     Bot, CHANNEL, LIMIT, NS, RELEASER, VISITOR, build_id, everything_in, everything_in_ephemeral,
     replies_text, report_all, snapshot_name, status_message_of, surface, top_level, workspace,

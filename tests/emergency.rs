@@ -17,10 +17,10 @@ use gatebot::clock::{Clock, ManualClock, SystemClock};
 use gatebot::commands::{APPROVE_ACTION, DENY_ACTION, EmergencySettings};
 use gatebot::config::Config;
 use gatebot::engine::GateSpec;
-use gatebot::sandbox::prow_writer::BuildResult;
-use gatebot::sandbox::slack::{Message, SlackEmulator};
 use gatebot::sandbox::world::{World, digest};
 use gatebot::store::{Closing, EmergencyRequest, ReleaseKind, RequestState};
+use gatebot_emulators::prow::BuildResult;
+use gatebot_emulators::slack::{Message, SlackEmulator};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use support::chat::{

@@ -1,5 +1,5 @@
 //! ON_QA escalation end to end: gatebot's real Jira client (reqwest) against the emulated Jira
-//! of `src/sandbox/jira`, with a real SQLite store and a manual clock.
+//! of `gatebot_emulators::jira`, with a real SQLite store and a manual clock.
 
 #[path = "escalation/support.rs"]
 mod support;

@@ -14,12 +14,15 @@ use gatebot::escalation::{
     DigestConfig, EscalationConfig, EscalationSchedule, Step, TeamConfig, post_digests,
 };
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, JiraSettings, Secret};
-use gatebot::sandbox::jira::{EmulatedIssue, EmulatedUser, EmulatorOptions, Fault, JiraEmulator};
-use gatebot::sandbox::slack::{
-    EmulatedUser as SlackUser, Message as SlackMessage, SlackEmulator, Workspace,
-};
 use gatebot::slack::{ChannelPacing, SlackSurface};
 use gatebot::store::{EscalationScan, SentStep, Store, WatchedIssue};
+use gatebot_emulators::jira::{
+    self as emulated, Credentials, EmulatedIssue, EmulatedUser, EmulatorOptions, Fault,
+    JiraEmulator,
+};
+use gatebot_emulators::slack::{
+    EmulatedUser as SlackUser, Message as SlackMessage, SlackEmulator, Workspace,
+};
 use jiff::Timestamp;
 use support::{Running, wait_until};
 
@@ -107,11 +110,14 @@ fn escalation_config(jira_url: &str, digest: Option<DigestConfig>) -> Escalation
 async fn each_scheduled_scan_posts_its_digest_in_the_thread_and_says_why_a_scan_stopped() {
     let clock = ManualClock::new(at("2025-01-06T08:00:00Z"));
     let jira = JiraEmulator::start(EmulatorOptions {
-        auth: JiraAuth::Bearer(Secret::new(TOKEN)),
-        deployment: Deployment::Server,
+        auth: Credentials::Bearer(TOKEN.into()),
+        deployment: emulated::Deployment::Server,
         bot_user: "gatebot".into(),
         max_results: 50,
-        clock: Arc::new(clock.clone()),
+        clock: {
+            let clock = clock.clone();
+            Arc::new(move || clock.now())
+        },
     })
     .await
     .unwrap();

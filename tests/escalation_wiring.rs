@@ -9,11 +9,14 @@ use std::process::Output;
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatebot::clock::ManualClock;
+use gatebot::clock::{Clock, ManualClock};
 use gatebot::escalation::{EscalationConfig, EscalationFeed, EscalationSchedule};
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, JiraSettings, Secret};
-use gatebot::sandbox::jira::{EmulatedIssue, EmulatedUser, EmulatorOptions, Fault, JiraEmulator};
 use gatebot::store::Store;
+use gatebot_emulators::jira::{
+    self as emulated, Credentials, EmulatedIssue, EmulatedUser, EmulatorOptions, Fault,
+    JiraEmulator,
+};
 use jiff::{SignedDuration, Timestamp};
 use support::GATE_TOML;
 
@@ -27,11 +30,11 @@ fn days(count: i64) -> SignedDuration {
 
 async fn jira(clock: ManualClock) -> JiraEmulator {
     let jira = JiraEmulator::start(EmulatorOptions {
-        auth: JiraAuth::Bearer(Secret::new(TOKEN)),
-        deployment: Deployment::Server,
+        auth: Credentials::Bearer(TOKEN.into()),
+        deployment: emulated::Deployment::Server,
         bot_user: "gatebot".into(),
         max_results: 50,
-        clock: Arc::new(clock),
+        clock: Arc::new(move || clock.now()),
     })
     .await
     .expect("the emulated Jira starts");

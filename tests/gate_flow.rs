@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use gatebot::gate::Decision;
 use gatebot::gate::explain::explain;
-use gatebot::sandbox::kube::{Fault, Verb};
-use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest, snapshot_object};
 use gatebot::store::ReleaseStatus;
+use gatebot_emulators::kube::{Fault, Verb};
+use gatebot_emulators::prow::BuildResult;
 use serde_json::Value;
 use support::chat::{build_id, report_all, snapshot_name};
 use support::{Running, all_jobs, gate, job, wait_until, world};

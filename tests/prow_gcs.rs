@@ -4,9 +4,11 @@
 use std::time::{Duration, Instant};
 
 use gatebot::gate::model::{JobRun, RunState, RunTarget};
-use gatebot::prow::{JobCursor, JobPoll, ProwClient, ProwError, ProwSettings, RetryPolicy};
-use gatebot::sandbox::gcs::{Fault, GcsEmulator, RecordedRequest};
-use gatebot::sandbox::prow_writer::{BuildFinish, BuildResult, BuildStart, ProwWriter};
+use gatebot::prow::{
+    JobCursor, JobPoll, OPERATOR_IMAGE_ENV, ProwClient, ProwError, ProwSettings, RetryPolicy,
+};
+use gatebot_emulators::gcs::{Fault, GcsEmulator, RecordedRequest};
+use gatebot_emulators::prow::{BuildFinish, BuildResult, BuildStart, ProwWriter};
 use jiff::Timestamp;
 
 const BUCKET: &str = "test-platform-results";
@@ -166,9 +168,9 @@ async fn a_build_that_starts_later_is_found_by_the_next_poll() {
 async fn a_running_build_is_reported_and_then_its_result_once_it_finishes() {
     let setup = Setup::new().await;
     let image = "quay.io/acm-d/rhtap-hypershift-operator@sha256:".to_string() + &"a".repeat(64);
-    setup
-        .prow()
-        .start_build(&BuildStart::new(JOB, build(1), minute(0)).with_operator_image(&image));
+    setup.prow().start_build(
+        &BuildStart::new(JOB, build(1), minute(0)).with_env(OPERATOR_IMAGE_ENV, &image),
+    );
 
     let started = setup.poll(&JobCursor::default()).await;
     assert_eq!(started.runs.len(), 1);
@@ -257,7 +259,7 @@ async fn the_target_is_the_snapshot_then_the_metadata_image_then_the_env_image_e
     let start = |n: u64, env: Option<&str>| {
         let mut start = BuildStart::new(JOB, build(n), minute(n as i64));
         if let Some(image) = env {
-            start = start.with_operator_image(image);
+            start = start.with_env(OPERATOR_IMAGE_ENV, image);
         }
         prow.start_build(&start);
     };
@@ -356,7 +358,7 @@ async fn a_malformed_finished_json_is_a_problem_not_a_run_and_is_never_downloade
 async fn a_damaged_started_or_prowjob_json_is_reported_once_and_the_run_keeps_what_is_sound() {
     let setup = Setup::new().await;
     setup.prow().start_build(
-        &BuildStart::new(JOB, build(1), minute(0)).with_operator_image("quay.io/hs/op:1"),
+        &BuildStart::new(JOB, build(1), minute(0)).with_env(OPERATOR_IMAGE_ENV, "quay.io/hs/op:1"),
     );
     setup
         .prow()

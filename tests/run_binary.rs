@@ -7,8 +7,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use gatebot::sandbox::prow_writer::BuildResult;
 use gatebot::sandbox::world::{World, digest};
+use gatebot_emulators::prow::BuildResult;
 use support::{GATE_TOML, all_jobs, free_port, gate, job, wait_until, world, world_config};
 
 const NS: &str = "crt-redhat-acm-tenant";

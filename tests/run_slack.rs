@@ -8,8 +8,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
 use gatebot::sandbox::world::{World, digest};
+use gatebot_emulators::slack::{EmulatedUser, SlackEmulator, Workspace};
 use support::{GATE_TOML, free_port, gate, wait_until, world, world_config};
 
 const LIMIT: Duration = Duration::from_secs(30);

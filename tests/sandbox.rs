@@ -403,7 +403,7 @@ fn ctrl_c_leaves_cleanly_with_exit_code_0() {
 
 #[test]
 fn with_slack_the_release_day_is_posted_to_the_channel_and_commands_there_are_answered() {
-    use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
+    use gatebot_emulators::slack::{EmulatedUser, SlackEmulator, Workspace};
 
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let workspace = Workspace::default()

@@ -11,11 +11,11 @@ use gatebot::chat::{
     Button, ButtonStyle, ChatError, ChatSurface, Incoming, Message, Placement, Via,
 };
 use gatebot::jira::Secret;
-use gatebot::sandbox::slack::{EmulatedUser, EnvelopeIds, SlackEmulator, Workspace};
 use gatebot::slack::{
     ChannelPacing, POST_BURST, POST_INTERVAL, SlackListener, SlackSurface, SlackTokens,
     SocketModeSettings,
 };
+use gatebot_emulators::slack::{EmulatedUser, EnvelopeIds, SlackEmulator, Workspace};
 use serde_json::json;
 use tokio::sync::mpsc;
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use gatebot::chat::Incoming;
 use gatebot::jira::Secret;
-use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, Workspace};
 use gatebot::slack::{SlackListener, SlackTokens, SocketModeSettings};
+use gatebot_emulators::slack::{EmulatedUser, SlackEmulator, Workspace};
 use slack_morphism::prelude::SlackHyperClient;
 use tokio::sync::mpsc;
 

@@ -226,11 +226,10 @@ mod tests {
         CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, RunState,
         RunTarget, evaluate,
     };
-    use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{
-        AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
-    };
     use crate::store::ReleaseStatus;
+    use crate::test_fixtures::{
+        self, AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
+    };
 
     const FULL_SNAPSHOT: &str = "hypershift-operator-main-20261121-101500-000";
 
@@ -392,7 +391,7 @@ mod tests {
 
     #[test]
     fn a_passed_and_released_snapshot_renders_as_recorded() {
-        let gate = sandbox_gate();
+        let gate = test_fixtures::gate();
         let morning = facts(
             snapshot(MORNING, "07:00"),
             &all_passing_except(MORNING, &[]),
@@ -407,7 +406,7 @@ mod tests {
 
     #[test]
     fn a_blocked_snapshot_says_since_when_and_when_the_rest_is_due() {
-        let gate = sandbox_gate();
+        let gate = test_fixtures::gate();
         let message = status_message(&blocked_afternoon(), &gate.policy, &gate.catalog, None);
         assert_eq!(
             message.fallback,
@@ -424,7 +423,7 @@ mod tests {
 
     #[test]
     fn advisory_cells_are_marked_and_cells_without_a_run_are_not_linked() {
-        let gate = sandbox_gate();
+        let gate = test_fixtures::gate();
         let message = status_message(&blocked_afternoon(), &gate.policy, &gate.catalog, None);
         let rows = sections(&message);
         let row_419 = rows
@@ -463,7 +462,7 @@ mod tests {
 
     #[test]
     fn outside_text_is_escaped_and_the_release_name_linked() {
-        let gate = sandbox_gate();
+        let gate = test_fixtures::gate();
         let mut release = released(MORNING);
         release.status = ReleaseStatus::Failed;
         release.status_message = Some("<!channel> pipeline & tasks failed".into());

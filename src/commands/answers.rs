@@ -290,14 +290,13 @@ fn newest_first<T: AsRef<Snapshot>>(candidates: &[T]) -> Vec<&T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{
-        AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
+    use crate::test_fixtures::{
+        self, AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
     };
 
     #[test]
     fn blocked_why_names_the_failing_job_its_run_and_what_would_unblock_it() {
-        let text = blocked_why(&blocked_afternoon(), &sandbox_gate().catalog);
+        let text = blocked_why(&blocked_afternoon(), &test_fixtures::gate().catalog);
         let job = "periodic-ci-openshift-hypershift-release";
         let expected = format!(
             "\
@@ -328,7 +327,7 @@ Also outstanding: 2 required cell(s); each needs a passing run of its job for th
             "15:00",
             Some(released(MORNING)),
         );
-        let text = blocked_why(&morning, &sandbox_gate().catalog);
+        let text = blocked_why(&morning, &test_fixtures::gate().catalog);
         assert_eq!(
             text,
             format!(

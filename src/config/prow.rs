@@ -13,6 +13,7 @@ use super::duration;
 use super::environment;
 use super::problems::Invalid;
 use super::url::http_url;
+use crate::prow::OPERATOR_IMAGE_ENV;
 
 pub const DEFAULT_GCS_URL: &str = "https://storage.googleapis.com";
 pub const DEFAULT_BUCKET: &str = "test-platform-results";
@@ -20,7 +21,6 @@ pub const DEFAULT_PROW_URL: &str = "https://prow.ci.openshift.org";
 pub const DEFAULT_POLL_INTERVAL: &str = "60s";
 pub const DEFAULT_SNAPSHOT_METADATA_KEY: &str = "gatebot-snapshot";
 pub const DEFAULT_IMAGE_METADATA_KEY: &str = "hypershift-operator-image";
-pub const DEFAULT_IMAGE_ENV: &str = "MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE";
 pub const DEFAULT_BACKFILL_BUILDS: u32 = 20;
 
 /// Polling faster than once a second only loads GCS; results take minutes to appear anyway.
@@ -65,8 +65,8 @@ impl ProwConfig {
             DEFAULT_IMAGE_METADATA_KEY,
             metadata_key,
         );
-        let image_env = table.parse_or("image_env", DEFAULT_IMAGE_ENV, |text| {
-            environment::variable_name(text, DEFAULT_IMAGE_ENV)
+        let image_env = table.parse_or("image_env", OPERATOR_IMAGE_ENV, |text| {
+            environment::variable_name(text, OPERATOR_IMAGE_ENV)
         });
         let backfill_builds = table
             .optional("backfill_builds")

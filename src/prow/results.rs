@@ -271,7 +271,7 @@ mod tests {
         snapshot: "gatebot-snapshot",
         image: "hypershift-operator-image",
     };
-    const IMAGE_ENV: &str = "MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE";
+    use crate::prow::OPERATOR_IMAGE_ENV as IMAGE_ENV;
 
     fn at(seconds: i64) -> Option<Timestamp> {
         Some(Timestamp::from_second(seconds).unwrap())

@@ -86,7 +86,7 @@ A snapshot can be named in full or by any part of its name only it has.
 mod tests {
     use super::*;
     use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{MORNING, all_passing_except, facts, released, snapshot};
+    use crate::test_fixtures::{MORNING, all_passing_except, facts, released, snapshot};
 
     #[test]
     fn chat_commands_are_checked_against_the_catalogue_and_sandbox_ones_read_here() {

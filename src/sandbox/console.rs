@@ -304,7 +304,7 @@ fn paint(line: &str, color: bool) -> String {
 mod tests {
     use super::*;
     use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{AFTERNOON, MORNING, facts, snapshot};
+    use crate::test_fixtures::{AFTERNOON, MORNING, facts, snapshot};
 
     #[test]
     fn the_live_display_shrinks_older_snapshots_to_one_line_until_it_fits() {

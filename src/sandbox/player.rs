@@ -17,13 +17,13 @@ use sha2::{Digest, Sha256};
 use tokio::sync::{mpsc, oneshot};
 
 use super::commands::Command;
-use super::prow_writer::BuildResult;
 use super::scenario::{ReleaseOutcome, RunStep};
 use super::timeline::{Happening, What};
 use super::world::{World, snapshot_object};
 use crate::clock::{Clock, ManualClock};
 use crate::engine::{Engine, GateSpec};
 use crate::store::ReleaseStatus;
+use gatebot_emulators::prow::BuildResult;
 
 /// How often the clock moves, in real time.
 const TICK: Duration = Duration::from_millis(40);

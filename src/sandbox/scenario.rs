@@ -26,9 +26,9 @@ use jiff::SignedDuration;
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
-use super::prow_writer::BuildResult;
 use crate::engine::GateSpec;
 use crate::gate::{CellKey, Check, OcpVersion, Platform};
+use gatebot_emulators::prow::BuildResult;
 
 /// A checked scenario, ready to play.
 #[derive(Debug, Clone, PartialEq)]

@@ -136,9 +136,7 @@ mod tests {
     use super::*;
     use crate::gate::RunState;
     use crate::sandbox::run::sandbox_gate;
-    use crate::sandbox::test_fixtures::{
-        MORNING, all_passing_except, facts, released, run, snapshot,
-    };
+    use crate::test_fixtures::{MORNING, all_passing_except, facts, released, run, snapshot};
 
     #[test]
     fn a_status_block_shows_image_matrix_verdict_and_release() {

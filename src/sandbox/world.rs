@@ -8,14 +8,14 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use super::gcs::GcsEmulator;
-use super::kube::{KubeEmulator, ResourceRef};
-use super::prow_writer::{BuildFinish, BuildResult, BuildStart, ProwWriter};
 use crate::clock::Clock;
 use crate::engine::{Engine, GateSpec, Pace};
 use crate::konflux::{AUTO_RELEASE_LABEL, Konflux};
-use crate::prow::{ProwClient, ProwSettings, RetryPolicy};
+use crate::prow::{OPERATOR_IMAGE_ENV, ProwClient, ProwSettings, RetryPolicy};
 use crate::store::Store;
+use gatebot_emulators::gcs::GcsEmulator;
+use gatebot_emulators::kube::{KubeEmulator, ResourceRef};
+use gatebot_emulators::prow::{BuildFinish, BuildResult, BuildStart, ProwWriter};
 
 /// The bucket the emulated Prow writes to.
 pub const BUCKET: &str = "test-platform-results";
@@ -29,12 +29,21 @@ pub struct World {
     store_dir: tempfile::TempDir,
 }
 
+/// gatebot's clock, as the emulators read it, so the emulated world and gatebot share one time.
+pub fn emulator_clock(clock: &Arc<dyn Clock>) -> Arc<dyn gatebot_emulators::Clock> {
+    let clock = clock.clone();
+    Arc::new(move || clock.now())
+}
+
 impl World {
     /// Starts the emulators and creates each gate's ReleasePlan with auto-release off, as a
     /// correctly set up tenant has it.
     pub async fn start(gates: Vec<GateSpec>, clock: Arc<dyn Clock>) -> std::io::Result<Self> {
-        let kube = KubeEmulator::builder().clock(clock.clone()).start().await?;
-        let gcs = GcsEmulator::start_with_clock(clock.clone()).await?;
+        let kube = KubeEmulator::builder()
+            .clock(emulator_clock(&clock))
+            .start()
+            .await?;
+        let gcs = GcsEmulator::start_with_clock(emulator_clock(&clock)).await?;
         let world = Self {
             kube,
             gcs,
@@ -78,8 +87,22 @@ impl World {
             .expect("a store in a temporary directory opens")
     }
 
+    /// A kube client for the emulated API server, with kube's own retries off (`default_retry`)
+    /// so the adapter's retries are the only ones, as the tests expect.
+    pub fn kube_client(&self) -> kube::Client {
+        let url = self
+            .kube
+            .url()
+            .parse()
+            .expect("the emulator URL is a valid URI");
+        let mut config = kube::Config::new(url);
+        config.default_namespace = "default".into();
+        config.default_retry = false;
+        kube::Client::try_from(config).expect("a kube client for the emulator")
+    }
+
     pub fn konflux(&self) -> Konflux {
-        Konflux::new(self.kube.client()).with_request_timeout(std::time::Duration::from_secs(1))
+        Konflux::new(self.kube_client()).with_request_timeout(std::time::Duration::from_secs(1))
     }
 
     /// Prow settings pointing at the emulated GCS, with quick retries.
@@ -132,7 +155,7 @@ impl World {
     pub fn start_run(&self, job: &str, build_id: &str, snapshot_digest: &str) {
         self.prow().start_build(
             &BuildStart::new(job, build_id, self.clock.now())
-                .with_operator_image(operator_image(snapshot_digest)),
+                .with_env(OPERATOR_IMAGE_ENV, operator_image(snapshot_digest)),
         );
     }
 

@@ -3,7 +3,7 @@
 //! issue, the next candidate when a configured person has left, and Cloud's account ids.
 
 use gatebot::jira::Deployment;
-use gatebot::sandbox::jira::{EmulatedIssue, EmulatedUser};
+use gatebot_emulators::jira::{EmulatedIssue, EmulatedUser};
 
 use super::support::*;
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use gatebot::escalation::{ScanOptions, render_digest, scan};
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, Secret};
-use gatebot::sandbox::jira::{EmulatedIssue, Fault};
+use gatebot_emulators::jira::{EmulatedIssue, Fault};
 
 use super::support::*;
 

@@ -2,7 +2,7 @@
 //! not count; re-entering ON_QA starts over; what Jira already shows is not sent again.
 
 use gatebot::escalation::{ListingContext, ScanOptions, Step, render_escalations};
-use gatebot::sandbox::jira::EmulatedIssue;
+use gatebot_emulators::jira::EmulatedIssue;
 
 use super::support::*;
 

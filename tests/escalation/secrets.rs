@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use gatebot::escalation::{ScanOptions, scan};
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, Secret};
-use gatebot::sandbox::jira::{EmulatedIssue, Fault};
+use gatebot_emulators::jira::{EmulatedIssue, Fault};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::util::SubscriberInitExt;
 

@@ -6,13 +6,15 @@ use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gatebot::clock::ManualClock;
+use gatebot::clock::{Clock, ManualClock};
 use gatebot::escalation::{
     EscalationConfig, PersonConfig, ScanOptions, ScanReport, TeamConfig, scan,
 };
 use gatebot::jira::{Deployment, JiraAuth, JiraClient, JiraSettings, RetryPolicy, Secret};
-use gatebot::sandbox::jira::{EmulatedUser, EmulatorOptions, JiraEmulator};
 use gatebot::store::Store;
+use gatebot_emulators::jira::{
+    self as emulated, Credentials, EmulatedUser, EmulatorOptions, JiraEmulator,
+};
 use jiff::Timestamp;
 
 /// The token every test uses; the secrets test looks for it in the logs.
@@ -46,20 +48,32 @@ impl World {
     }
 
     pub async fn new(deployment: Deployment) -> World {
-        let auth = match deployment {
-            Deployment::Server => JiraAuth::Bearer(Secret::new(TOKEN)),
-            Deployment::Cloud => JiraAuth::Basic {
-                email: "gatebot@example.com".into(),
-                token: Secret::new(TOKEN),
-            },
+        let (auth, credentials, emulated_deployment) = match deployment {
+            Deployment::Server => (
+                JiraAuth::Bearer(Secret::new(TOKEN)),
+                Credentials::Bearer(TOKEN.into()),
+                emulated::Deployment::Server,
+            ),
+            Deployment::Cloud => (
+                JiraAuth::Basic {
+                    email: "gatebot@example.com".into(),
+                    token: Secret::new(TOKEN),
+                },
+                Credentials::Basic {
+                    email: "gatebot@example.com".into(),
+                    token: TOKEN.into(),
+                },
+                emulated::Deployment::Cloud,
+            ),
         };
         let clock = ManualClock::new(at(MONDAY_9AM));
+        let emulated_clock = clock.clone();
         let jira = JiraEmulator::start(EmulatorOptions {
-            auth: auth.clone(),
-            deployment,
+            auth: credentials,
+            deployment: emulated_deployment,
             bot_user: "gatebot".into(),
             max_results: 50,
-            clock: Arc::new(clock.clone()),
+            clock: Arc::new(move || emulated_clock.now()),
         })
         .await
         .expect("the emulated Jira starts");

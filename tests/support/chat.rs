@@ -10,10 +10,10 @@ use gatebot::chat::{ChatFront, ChatSurface, Notifier, Roles, serve_chat};
 use gatebot::commands::EmergencySettings;
 use gatebot::config::RolesConfig;
 use gatebot::jira::Secret;
-use gatebot::sandbox::prow_writer::BuildResult;
-use gatebot::sandbox::slack::{EmulatedUser, Ephemeral, Message, SlackEmulator, Workspace};
 use gatebot::sandbox::world::{World, digest};
 use gatebot::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
+use gatebot_emulators::prow::BuildResult;
+use gatebot_emulators::slack::{EmulatedUser, Ephemeral, Message, SlackEmulator, Workspace};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 

@@ -10,9 +10,9 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use super::Deployment;
 use super::data::Renderer;
 use super::{Fault, LoggedRequest, State, jql};
-use crate::jira::Deployment;
 
 pub(super) async fn serve(listener: tokio::net::TcpListener, state: Arc<Mutex<State>>) {
     let app = Router::new().fallback(handle).with_state(state);

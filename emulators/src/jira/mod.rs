@@ -15,6 +15,7 @@ mod server;
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use jiff::Timestamp;
 
 pub use data::{
@@ -23,7 +24,25 @@ pub use data::{
 };
 
 use crate::clock::Clock;
-use crate::jira::{Deployment, JiraAuth};
+
+/// Which kind of Jira is emulated; it decides how users are named.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Deployment {
+    /// Jira Server or Data Center: users are named by `name`.
+    #[default]
+    Server,
+    /// Jira Cloud: users are named by `accountId`.
+    Cloud,
+}
+
+/// The only credentials the emulated Jira accepts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// A personal access token, sent as `Authorization: Bearer …` (Server and Data Center).
+    Bearer(String),
+    /// An account e-mail and API token, sent as HTTP Basic (Cloud).
+    Basic { email: String, token: String },
+}
 
 /// A way the emulated Jira misbehaves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,7 +80,7 @@ impl LoggedRequest {
 #[derive(Clone)]
 pub struct EmulatorOptions {
     /// The only credentials it accepts.
-    pub auth: JiraAuth,
+    pub auth: Credentials,
     /// Server/DC renders users with `name`; Cloud with `accountId`.
     pub deployment: Deployment,
     /// The user the credentials belong to; it authors the comments gatebot posts.
@@ -221,50 +240,13 @@ impl State {
     /// The `Authorization` header value the emulator accepts.
     fn expected_authorization(&self) -> String {
         match &self.options.auth {
-            JiraAuth::Bearer(token) => format!("Bearer {}", token.expose()),
-            JiraAuth::Basic { email, token } => {
+            Credentials::Bearer(token) => format!("Bearer {token}"),
+            Credentials::Basic { email, token } => {
                 format!(
                     "Basic {}",
-                    base64(format!("{email}:{}", token.expose()).as_bytes())
+                    BASE64_STANDARD.encode(format!("{email}:{token}"))
                 )
             }
         }
-    }
-}
-
-/// Standard base64 with padding, for HTTP Basic credentials.
-fn base64(bytes: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let b = [
-            chunk[0],
-            *chunk.get(1).unwrap_or(&0),
-            *chunk.get(2).unwrap_or(&0),
-        ];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn basic_credentials_encode_like_rfc_4648() {
-        assert_eq!(
-            base64(b"Aladdin:open sesame"),
-            "QWxhZGRpbjpvcGVuIHNlc2FtZQ=="
-        );
-        assert_eq!(base64(b"ab"), "YWI=");
-        assert_eq!(base64(b"abc"), "YWJj");
     }
 }

@@ -174,7 +174,7 @@ mod tests {
     use tokio::sync::mpsc::{UnboundedReceiver, unbounded_channel};
 
     use super::*;
-    use crate::sandbox::slack::{SocketModeConfig, Workspace, envelopes};
+    use crate::slack::{SocketModeConfig, Workspace, envelopes};
 
     const DEADLINE: Duration = Duration::from_millis(30);
 

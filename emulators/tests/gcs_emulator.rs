@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use gatebot::sandbox::gcs::{Fault, GcsEmulator};
+use gatebot_emulators::gcs::{Fault, GcsEmulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,4 +1,4 @@
-//! The Slack emulator (`gatebot::sandbox::slack`) driven by the real slack-morphism 2.31 client,
+//! The Slack emulator (`gatebot_emulators::slack`) driven by the real slack-morphism 2.31 client,
 //! built the way gatebot builds it: a `https_or_http` connector pointed at the emulator with
 //! `with_slack_api_url`, and a Socket Mode listener with one connection and a 1 s reconnect
 //! timeout. These tests pin what gatebot's Slack adapter relies on: `hello` before envelopes,
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use gatebot::sandbox::slack::{EmulatedUser, SlackEmulator, SocketModeConfig, Workspace};
+use gatebot_emulators::slack::{EmulatedUser, SlackEmulator, SocketModeConfig, Workspace};
 use serde_json::{Value, json};
 use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;

@@ -1,4 +1,4 @@
-//! The Kubernetes API emulator (`gatebot::sandbox::kube`) driven by the real kube client:
+//! The Kubernetes API emulator (`gatebot_emulators::kube`) driven by the real kube client:
 //! `Api<DynamicObject>` with `ApiResource::from_gvk`, and `kube::runtime::watcher`. These tests
 //! pin the behaviour gatebot's adapter relies on — error shapes, optimistic concurrency, the
 //! status subresource, the Release CRD schema and webhooks, watches that survive cuts — and the
@@ -8,7 +8,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use futures::{Stream, StreamExt};
-use gatebot::sandbox::kube::{
+use gatebot_emulators::kube::{
     AUTHOR_LABEL, AUTO_RELEASE_LABEL, Fault, KubeEmulator, RELEASE_PLAN_LABEL, ResourceRef,
     ResourceType, SNAPSHOT_LABEL, Verb,
 };
@@ -29,12 +29,21 @@ async fn bounded<F: Future>(f: F) -> F::Output {
         .expect("test took longer than 30 s")
 }
 
+/// A kube client for the emulator: plain http, namespace `default`, and `default_retry` off so
+/// the tests see every 429/503/504 (kube otherwise retries them itself).
+fn client(emu: &KubeEmulator) -> kube::Client {
+    let mut config = kube::Config::new(emu.url().parse().expect("the emulator URL is a valid URI"));
+    config.default_namespace = "default".into();
+    config.default_retry = false;
+    kube::Client::try_from(config).expect("a kube client for the emulator")
+}
+
 fn ar(kind: &str) -> ApiResource {
     ApiResource::from_gvk(&GroupVersionKind::gvk(GROUP, "v1alpha1", kind))
 }
 
 fn api(emu: &KubeEmulator, kind: &str) -> Api<DynamicObject> {
-    Api::namespaced_with(emu.client(), NS, &ar(kind))
+    Api::namespaced_with(client(emu), NS, &ar(kind))
 }
 
 fn release(name: &str, snapshot: &str, plan: &str) -> DynamicObject {
@@ -148,12 +157,12 @@ async fn field_selectors_and_cluster_wide_lists() {
             .await
             .unwrap();
         let other: Api<DynamicObject> =
-            Api::namespaced_with(emu.client(), "other-tenant", &ar("Snapshot"));
+            Api::namespaced_with(client(&emu), "other-tenant", &ar("Snapshot"));
         let mut s = snapshot("snap-b", json!({}));
         s.metadata.namespace = Some("other-tenant".into());
         other.create(&PostParams::default(), &s).await.unwrap();
 
-        let everywhere: Api<DynamicObject> = Api::all_with(emu.client(), &ar("Snapshot"));
+        let everywhere: Api<DynamicObject> = Api::all_with(client(&emu), &ar("Snapshot"));
         let all = everywhere.list(&ListParams::default()).await.unwrap();
         assert_eq!(
             names(&all.items),
@@ -191,7 +200,7 @@ async fn other_custom_resources_can_be_registered() {
             .await
             .unwrap();
         let gvk = GroupVersionKind::gvk("hypershift.openshift.io", "v1beta1", "HostedCluster");
-        let clusters: Api<DynamicObject> = Api::namespaced_with(emu.client(), "clusters", &ApiResource::from_gvk(&gvk));
+        let clusters: Api<DynamicObject> = Api::namespaced_with(client(&emu), "clusters", &ApiResource::from_gvk(&gvk));
         let obj = DynamicObject::new("hc-1", &ApiResource::from_gvk(&gvk))
             .within("clusters")
             .data(json!({"spec": {"release": {"image": "quay.io/openshift-release-dev/ocp-release:4.20.0-x86_64"}}}));
@@ -233,7 +242,7 @@ async fn discovery_lists_the_served_resources() {
         ] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
-        let version = emu.client().apiserver_version().await.unwrap();
+        let version = client(&emu).apiserver_version().await.unwrap();
         assert_eq!(version.major, "1");
         assert_eq!(get("/healthz").await.unwrap().text().await.unwrap(), "ok");
     })
@@ -261,7 +270,7 @@ async fn get_of_a_missing_object_is_a_not_found_status() {
         );
         // A resource type the server does not know is a 404 too, with the generic message.
         let unknown: Api<DynamicObject> = Api::namespaced_with(
-            emu.client(),
+            client(&emu),
             NS,
             &ApiResource::from_gvk(&GroupVersionKind::gvk(GROUP, "v1alpha1", "Gizmo")),
         );

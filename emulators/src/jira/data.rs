@@ -7,8 +7,8 @@ use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::{Value, json};
 
+use super::Deployment;
 use super::jql::{Clause, Field, Query};
-use crate::jira::Deployment;
 
 /// The custom fields the emulator serves, as on Red Hat's Jira.
 pub const QA_CONTACT_FIELD: &str = "customfield_12315948";

@@ -332,7 +332,7 @@ pub fn validate_update(ty: &ResourceType, old: &Value, new: &Value) -> Result<()
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::kube::registry::Registry;
+    use crate::kube::registry::Registry;
     use serde_json::json;
 
     #[test]

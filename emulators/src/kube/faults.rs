@@ -4,7 +4,7 @@
 //!
 //! ```
 //! use std::time::Duration;
-//! use gatebot::sandbox::kube::{Fault, Verb};
+//! use gatebot_emulators::kube::{Fault, Verb};
 //! let two_500s = Fault::on(Verb::Create, "releases").times(2).status(500);
 //! let throttled = Fault::on(Verb::List, "snapshots").status(429).retry_after(1);
 //! let slow = Fault::on(Verb::Get, "releases").always().delay(Duration::from_millis(300));

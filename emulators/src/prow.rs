@@ -9,8 +9,7 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::prow::OPERATOR_IMAGE_ENV;
-use crate::sandbox::gcs::GcsEmulator;
+use crate::gcs::GcsEmulator;
 
 /// A build that starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,9 +17,9 @@ pub struct BuildStart {
     pub job: String,
     pub build_id: String,
     pub started_at: Timestamp,
-    /// The operator image the trigger asked for through Gangway, if any; it lands in the pod's
-    /// env as `MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE`.
-    pub operator_image: Option<String>,
+    /// Environment variables the trigger set through Gangway (for example the operator image
+    /// under test); they land in the pod spec of `prowjob.json`.
+    pub env: Vec<(String, String)>,
 }
 
 impl BuildStart {
@@ -29,12 +28,13 @@ impl BuildStart {
             job: job.into(),
             build_id: build_id.into(),
             started_at,
-            operator_image: None,
+            env: Vec::new(),
         }
     }
 
-    pub fn with_operator_image(mut self, image: impl Into<String>) -> Self {
-        self.operator_image = Some(image.into());
+    /// Adds an environment variable to the job's pod, as a Gangway env override does.
+    pub fn with_env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.env.push((name.into(), value.into()));
         self
     }
 }
@@ -208,9 +208,9 @@ impl<'a> ProwWriter<'a> {
         let name = prowjob_name(&build.build_id);
         let started = build.started_at.to_string();
         let env: Vec<Value> = build
-            .operator_image
+            .env
             .iter()
-            .map(|image| json!({ "name": OPERATOR_IMAGE_ENV, "value": image }))
+            .map(|(name, value)| json!({ "name": name, "value": value }))
             .collect();
         let job_label: String = build.job.chars().take(63).collect();
         json!({

@@ -165,7 +165,7 @@ mod tests {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 
-    use crate::sandbox::slack::{SlackEmulator, SocketModeConfig, Workspace};
+    use crate::slack::{SlackEmulator, SocketModeConfig, Workspace};
 
     /// What the server sent, as a bare RFC 6455 client reads it.
     #[derive(Debug, PartialEq)]

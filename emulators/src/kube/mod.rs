@@ -214,24 +214,6 @@ impl KubeEmulator {
         self.addr
     }
 
-    /// A kube `Config` for this server: plain http, namespace `default`, and `default_retry`
-    /// off so callers decide about retries (kube otherwise retries 429/503/504 itself).
-    pub fn config(&self) -> ::kube::Config {
-        let mut cfg =
-            ::kube::Config::new(self.url().parse().expect("the emulator URL is a valid URI"));
-        cfg.default_namespace = "default".into();
-        cfg.default_retry = false;
-        cfg
-    }
-
-    /// A kube `Client` built from [`KubeEmulator::config`].
-    ///
-    /// # Panics
-    /// Outside a tokio runtime.
-    pub fn client(&self) -> ::kube::Client {
-        ::kube::Client::try_from(self.config()).expect("a kube client for the emulator")
-    }
-
     /// Stop the server and wait (at most a few seconds) until it has stopped.
     pub async fn shutdown(mut self) {
         self.shared.shutdown.send_replace(true);

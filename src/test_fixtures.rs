@@ -1,12 +1,78 @@
-//! Snapshots, runs and Releases of release day for the sandbox's unit tests, with verdicts
-//! evaluated by the real gate on the sandbox's gate.
+//! Release day for unit tests: a gate, snapshots, runs and Releases, with verdicts evaluated by
+//! the real gate. Renderers and answers are tested on these, so their tests read like the day the
+//! docs describe: a morning build that passed and an afternoon build that is blocked.
 
-use jiff::Timestamp;
+use jiff::{SignedDuration, Timestamp};
 
-use super::run::sandbox_gate;
 use crate::commands::answers::SnapshotFacts;
-use crate::gate::{CellKey, GateInput, JobRun, Platform, RunState, RunTarget, Snapshot, evaluate};
+use crate::gate::{
+    CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, Policy,
+    RunState, RunTarget, Snapshot, VersionCatalog, evaluate,
+};
 use crate::store::{ReleaseKind, ReleaseRecord, ReleaseStatus};
+
+/// The gate of release day: 4.19 to 4.22 (not GA yet) × aws, azure × e2e and `.0 → latest`.
+/// 4.22 has no upgrade to test yet, and the oldest azure upgrade is advisory.
+pub struct ReleaseDayGate {
+    pub policy: Policy,
+    pub catalog: VersionCatalog,
+}
+
+pub fn gate() -> ReleaseDayGate {
+    let versions: Vec<OcpVersion> = (19..=22).map(|minor| OcpVersion::new(4, minor)).collect();
+    let platforms = vec![Platform::new("aws"), Platform::new("azure")];
+    let checks = vec![Check::Baseline, Check::UpgradeFromZero];
+    let mut cells = Vec::new();
+    for &version in &versions {
+        for platform in &platforms {
+            for &check in &checks {
+                let key = CellKey {
+                    version,
+                    platform: platform.clone(),
+                    check,
+                };
+                let applicable = !(version.minor == 22 && check == Check::UpgradeFromZero);
+                cells.push(CellPolicy {
+                    job: applicable.then(|| job_of(&key)),
+                    required: !(version.minor == 19
+                        && platform.as_str() == "azure"
+                        && check == Check::UpgradeFromZero),
+                    key,
+                });
+            }
+        }
+    }
+    ReleaseDayGate {
+        policy: Policy {
+            gate: "hypershift-operator".into(),
+            versions,
+            platforms,
+            checks,
+            cells,
+            result_timeout: SignedDuration::from_hours(12),
+        },
+        catalog: VersionCatalog::new([
+            (OcpVersion::new(4, 19), Maturity::GenerallyAvailable),
+            (OcpVersion::new(4, 20), Maturity::GenerallyAvailable),
+            (OcpVersion::new(4, 21), Maturity::GenerallyAvailable),
+            (OcpVersion::new(4, 22), Maturity::PreRelease),
+        ]),
+    }
+}
+
+/// The HyperShift periodic that tests a cell, named as in `deploy/config/gatebot.toml`.
+fn job_of(key: &CellKey) -> String {
+    let job = match (key.platform.as_str(), key.check) {
+        ("aws", Check::Baseline) => "e2e-aws-ovn",
+        ("azure", Check::Baseline) => "e2e-aks",
+        ("aws", _) => "hcm-e2e-aws-upgrade-from-zero",
+        _ => "hcm-azure-e2e-aks-upgrade-from-zero",
+    };
+    format!(
+        "periodic-ci-openshift-hypershift-release-{}-periodics-{job}",
+        key.version
+    )
+}
 
 pub const MORNING: &str = "hypershift-operator-main-20260512-070000-000";
 pub const AFTERNOON: &str = "hypershift-operator-main-20260512-130000-000";
@@ -46,13 +112,7 @@ pub fn run(
         platform: Platform::new(words[1]),
         check: words[2].parse().unwrap(),
     };
-    let job = sandbox_gate()
-        .policy
-        .cell(&key)
-        .unwrap()
-        .job
-        .clone()
-        .unwrap();
+    let job = gate().policy.cell(&key).unwrap().job.clone().unwrap();
     // Build ids grow with time, as Prow's do: 13:15 → …1315.
     let build_id = format!("192500000000000{}", started.replace(':', ""));
     JobRun {
@@ -74,7 +134,7 @@ pub fn facts(
     now: &str,
     release: Option<ReleaseRecord>,
 ) -> SnapshotFacts {
-    let gate = sandbox_gate();
+    let gate = gate();
     let runs: Vec<&JobRun> = runs.iter().collect();
     let verdict = evaluate(&GateInput {
         policy: &gate.policy,
