@@ -3,8 +3,9 @@
 
 use super::calendar::WorkingCalendar;
 use super::comment::{local_time, whole_hours};
-use super::mrkdwn::{escape, issue_link};
+use super::mrkdwn::issue_link;
 use super::report::ScanReport;
+use crate::chat::mrkdwn::escape;
 
 /// Lines of each list shown before the rest is summarised.
 const MOST_LINES: usize = 30;

@@ -10,7 +10,8 @@ use jiff::Timestamp;
 use super::calendar::WorkingCalendar;
 use super::comment::{local_time, whole_hours};
 use super::ladder::Ladder;
-use super::mrkdwn::{escape, issue_link};
+use super::mrkdwn::issue_link;
+use crate::chat::mrkdwn::escape;
 use crate::store::{EscalationScan, SentStep, WatchedIssue};
 
 /// Lines shown before the rest is summarised, to stay within one Slack message.

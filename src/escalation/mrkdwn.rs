@@ -1,22 +1,13 @@
-//! Small pieces of Slack mrkdwn shared by the listing and the digest.
-//!
-//! Issue summaries and Jira's error messages are outside text: `&`, `<` and `>` are escaped so a
-//! summary containing `<!channel>` cannot ping anyone (DESIGN rule 7).
+//! The Jira issue link shared by the listing and the digest. Issue keys and summaries are
+//! outside text, escaped with the chat port's `mrkdwn` (DESIGN rule 7).
 
-/// Outside text made safe for mrkdwn.
-pub fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
+use crate::chat::mrkdwn::link;
 
 /// A link to the issue in Jira, labelled with its key.
 pub fn issue_link(jira_url: &str, key: &str) -> String {
-    format!(
-        "<{}/browse/{}|{}>",
-        jira_url.trim_end_matches('/'),
-        escape(key),
-        escape(key)
+    link(
+        &format!("{}/browse/{key}", jira_url.trim_end_matches('/')),
+        key,
     )
 }
 
@@ -25,8 +16,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn outside_text_cannot_ping_or_link() {
-        assert_eq!(escape("<!channel> a & b"), "&lt;!channel&gt; a &amp; b");
+    fn an_issue_links_to_its_browse_page_labelled_with_its_key() {
         assert_eq!(
             issue_link("https://issues.redhat.com/", "OCPBUGS-1"),
             "<https://issues.redhat.com/browse/OCPBUGS-1|OCPBUGS-1>"

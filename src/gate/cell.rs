@@ -56,14 +56,6 @@ impl CellState {
         }
     }
 
-    /// Whether the cell counts as done for a required cell (the gate may pass).
-    pub fn satisfies_gate(self) -> bool {
-        matches!(
-            self,
-            CellState::Passed | CellState::AllowedFailure | CellState::NotApplicable
-        )
-    }
-
     /// Whether a required cell in this state blocks the snapshot.
     pub fn blocks_gate(self) -> bool {
         matches!(self, CellState::Failed | CellState::TimedOut)

@@ -183,17 +183,6 @@ impl AsRef<Snapshot> for Snapshot {
     }
 }
 
-impl Snapshot {
-    /// Whether an image reference (`repo@sha256:…` or a bare `sha256:…`) names this snapshot's
-    /// component image.
-    pub fn matches_image(&self, reference: &str) -> bool {
-        match (&self.digest, digest_of(reference)) {
-            (Some(ours), Some(theirs)) => ours == theirs,
-            _ => self.image == reference,
-        }
-    }
-}
-
 /// The `sha256:…` part of an image reference, if it has one.
 pub fn digest_of(reference: &str) -> Option<&str> {
     let start = reference.find("sha256:")?;

@@ -5,7 +5,7 @@
 //! versions are generally available; it is separate because GA status changes on its own schedule
 //! (a version goes GA without anyone touching the gate's job list).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use jiff::SignedDuration;
 use serde::{Deserialize, Serialize};
@@ -97,15 +97,4 @@ impl VersionCatalog {
     pub fn is_ga(&self, version: OcpVersion) -> bool {
         self.maturity(version) == Maturity::GenerallyAvailable
     }
-}
-
-/// Builds the index from job name to the cells it answers, used to route new runs quickly.
-pub fn cells_by_job(policy: &Policy) -> HashMap<&str, Vec<&CellKey>> {
-    let mut index: HashMap<&str, Vec<&CellKey>> = HashMap::new();
-    for cell in &policy.cells {
-        if let Some(job) = cell.job.as_deref() {
-            index.entry(job).or_default().push(&cell.key);
-        }
-    }
-    index
 }

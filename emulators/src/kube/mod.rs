@@ -375,11 +375,6 @@ impl KubeEmulator {
             .add(Arc::new(ty));
     }
 
-    /// The user later requests act as.
-    pub fn set_user(&self, user: &str) {
-        *self.shared.user.write().unwrap_or_else(|e| e.into_inner()) = user.to_string();
-    }
-
     // ---- faults ----
 
     /// Add a fault-injection rule (first matching rule wins).
@@ -419,10 +414,6 @@ impl KubeEmulator {
             .iter()
             .filter(|r| r.verb == Some(verb) && r.plural.as_deref() == Some(plural))
             .count()
-    }
-
-    pub fn clear_requests(&self) {
-        lock(&self.shared.log).clear();
     }
 }
 

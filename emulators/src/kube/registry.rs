@@ -211,13 +211,6 @@ impl ResourceType {
         self.versions.iter().find(|v| v.name == name && v.served)
     }
 
-    pub fn storage_version(&self) -> &ResourceVersion {
-        self.versions
-            .iter()
-            .find(|v| v.storage)
-            .unwrap_or(&self.versions[0])
-    }
-
     pub fn is(&self, r: &ResourceRef) -> bool {
         self.group == r.group && self.plural == r.plural
     }
