@@ -58,9 +58,9 @@ async fn notes(store: &Store, gate: &GateSpec, snapshot: &str) -> Result<Vec<Str
         notes.push(format!(
             "Release {} ({} release, decided {}) is {}{message}",
             release.name,
-            release.kind.as_str(),
+            release.kind,
             release.decided_at,
-            release.status.as_str()
+            release.status
         ));
     }
     for unexpected in store.unexpected_releases().await? {

@@ -6,9 +6,9 @@ mod support;
 use std::time::Duration;
 
 use gatebot::gate::Decision;
+use gatebot::gate::ReleaseStatus;
 use gatebot::gate::explain::explain;
 use gatebot::sandbox::world::{World, digest, snapshot_object};
-use gatebot::store::ReleaseStatus;
 use gatebot_emulators::kube::{Fault, Verb};
 use gatebot_emulators::prow::BuildResult;
 use serde_json::Value;

@@ -8,9 +8,10 @@ use jiff::{SignedDuration, Timestamp};
 use sqlx::Executor;
 
 use gatebot::gate::{JobRun, RunState, RunTarget, Snapshot};
+use gatebot::gate::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 use gatebot::store::{
-    AuditEntry, Closing, EmergencyRequest, ReleaseKind, ReleasePlanCheck, ReleaseRecord,
-    ReleaseStatus, RequestState, RunChange, Store, UnexpectedRelease,
+    AuditEntry, Closing, EmergencyRequest, ReleasePlanCheck, RequestState, RunChange, Store,
+    UnexpectedRelease,
 };
 
 fn at(seconds: i64) -> Timestamp {
@@ -513,7 +514,7 @@ async fn releases_are_counted_by_kind_within_a_window() {
                 .unwrap();
         }
         let mut kinds = store.release_kinds_since(at(50)).await.unwrap();
-        kinds.sort_by_key(|(kind, _)| kind.as_str());
+        kinds.sort_by_key(|(kind, _)| kind.to_string());
         assert_eq!(
             kinds,
             [

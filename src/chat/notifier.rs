@@ -27,7 +27,8 @@ use crate::clock::Clock;
 use crate::commands::answers::SnapshotFacts;
 use crate::commands::{EmergencySettings, expire_overdue, grant_interrupted_approvals};
 use crate::engine::{Engine, GateEvent, GateSpec, ReleaseMode};
-use crate::store::{ChatThread, OutboxEntry, ReleaseKind, StoreError};
+use crate::gate::ReleaseKind;
+use crate::store::{ChatThread, OutboxEntry, StoreError};
 
 /// How long after a change the notifier waits for more before posting.
 pub const DEFAULT_COALESCE: Duration = Duration::from_secs(2);

@@ -8,10 +8,10 @@
 use jiff::Timestamp;
 
 use crate::commands::answers::{SnapshotFacts, release_line, verdict_line};
+use crate::gate::ReleaseRecord;
 use crate::gate::explain::age;
 use crate::gate::matrix::{Column, Matrix, Row};
 use crate::gate::{CellState, CellVerdict, Decision, Policy, Snapshot, Verdict, VersionCatalog};
-use crate::store::ReleaseRecord;
 
 use super::message::{MAX_SECTION_CHARS, Message};
 use super::mrkdwn;
@@ -222,11 +222,11 @@ mod tests {
     use super::*;
     use crate::chat::Block;
     use crate::chat::message::{MAX_BLOCKS, MAX_HEADER_CHARS};
+    use crate::gate::ReleaseStatus;
     use crate::gate::{
         CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, RunState,
         RunTarget, evaluate,
     };
-    use crate::store::ReleaseStatus;
     use crate::test_fixtures::{
         self, AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
     };

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use crate::gate::explain::{age, explain as explain_verdict};
 use crate::gate::{CellState, CellVerdict, Decision, Policy, Snapshot, Verdict, VersionCatalog};
-use crate::store::{ReleaseRecord, ReleaseStatus};
+use crate::gate::{ReleaseRecord, ReleaseStatus};
 
 use super::SnapshotArg;
 

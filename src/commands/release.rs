@@ -9,7 +9,8 @@ use super::facts::find_snapshot;
 use super::parse::Invocation;
 use crate::engine::{Decided, ReleaseDecision};
 use crate::gate::Decision;
-use crate::store::{ReleaseKind, StoreError};
+use crate::gate::ReleaseKind;
+use crate::store::StoreError;
 
 pub async fn release(
     invocation: &Invocation<'_>,

@@ -5,8 +5,9 @@
 //! name and `AlreadyExists` handling make the repeat harmless.
 
 use super::{Engine, GateEvent};
+use crate::gate::{ReleaseRecord, ReleaseStatus};
 use crate::konflux::{CreateOutcome, ReleaseRequest};
-use crate::store::{AuditEntry, ReleaseRecord, ReleaseStatus, StoreError};
+use crate::store::{AuditEntry, StoreError};
 
 impl Engine {
     /// Creates every decided Release that is not in the cluster yet.
@@ -36,7 +37,7 @@ impl Engine {
             release_plan: record.release_plan.clone(),
             grace_period_days: gate.and_then(|g| g.grace_period_days),
             gate: record.gate.clone(),
-            kind: record.kind.as_str().to_string(),
+            kind: record.kind.to_string(),
             annotations,
             verdict: record.status_message.clone().unwrap_or_default(),
         };

@@ -10,8 +10,9 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 
 use super::{Engine, GateSpec};
+use crate::gate::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 use crate::konflux::release_name;
-use crate::store::{AuditEntry, ReleaseKind, ReleaseRecord, ReleaseStatus, StoreError};
+use crate::store::{AuditEntry, StoreError};
 
 /// Who asks to release which snapshot, and why.
 #[derive(Debug, Clone)]
@@ -77,7 +78,7 @@ impl Engine {
                 outcome: "ok".into(),
                 detail: format!(
                     "{} Release {} decided: {}",
-                    decision.kind.as_str(),
+                    decision.kind,
                     record.name,
                     decision.reason
                 ),

@@ -7,8 +7,9 @@ use kube::api::DynamicObject;
 use kube::runtime::{WatchStreamExt, watcher};
 
 use super::{Engine, GateEvent};
+use crate::gate::ReleaseStatus;
 use crate::konflux::{ReleasedCondition, SnapshotProblem, observe_release, parse_snapshot};
-use crate::store::{ReleasePlanCheck, ReleaseStatus, UnexpectedRelease};
+use crate::store::{ReleasePlanCheck, UnexpectedRelease};
 
 /// Follows one gate's Snapshots for as long as the engine runs.
 pub(super) async fn watch_snapshots(engine: Engine, gate_index: usize) {
@@ -169,7 +170,7 @@ impl Engine {
                 .clone()
                 .or_else(|| gate.map(|g| g.name.clone()))
                 .unwrap_or_default();
-            tracing::info!(release = %release.name, status = status.as_str(), "Konflux finished the Release");
+            tracing::info!(release = %release.name, status = %status, "Konflux finished the Release");
             self.emit(GateEvent::ReleaseFinished {
                 gate: gate_name,
                 snapshot: release.snapshot,

@@ -8,11 +8,12 @@
 use jiff::Timestamp;
 
 use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseDecision, ReleaseMode, Tracker};
+use crate::gate::ReleaseKind;
 use crate::gate::{
     Assessment, CellState, Decision, Evaluator, GateInput, Snapshot, Subject, Tally, Verdict,
     evaluate,
 };
-use crate::store::{ReleaseKind, StoreError};
+use crate::store::StoreError;
 
 /// Evaluates one snapshot with what the tracker knows, with every cell's reason.
 pub fn evaluate_one(

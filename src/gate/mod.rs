@@ -10,14 +10,17 @@ pub mod explain;
 pub mod matrix;
 pub mod model;
 pub mod policy;
+pub mod release;
 pub mod verdict;
 
 pub use cell::{CellState, CellVerdict, RunRef};
 pub use evaluator::{Assessment, Evaluator, JobIndex, KnownRun, Subject};
 pub use model::{
     CellKey, Check, JobRun, OcpVersion, Platform, RunFacts, RunState, RunTarget, Snapshot,
+    SnapshotKey,
 };
 pub use policy::{CellPolicy, Maturity, Policy, VersionCatalog};
+pub use release::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate};
 
 #[cfg(test)]

@@ -177,6 +177,37 @@ pub struct Snapshot {
     pub created_at: Timestamp,
 }
 
+impl Snapshot {
+    /// The gate and name that identify this snapshot everywhere.
+    pub fn key(&self) -> SnapshotKey {
+        SnapshotKey::new(&self.gate, &self.name)
+    }
+}
+
+/// A snapshot as a gate follows it: the same Snapshot may be followed by two gates, and each
+/// decides, releases and reports on it separately.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SnapshotKey {
+    pub gate: String,
+    pub snapshot: String,
+}
+
+impl SnapshotKey {
+    pub fn new(gate: impl Into<String>, snapshot: impl Into<String>) -> Self {
+        Self {
+            gate: gate.into(),
+            snapshot: snapshot.into(),
+        }
+    }
+}
+
+/// `gate/snapshot`, as marks and logs write it.
+impl fmt::Display for SnapshotKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.gate, self.snapshot)
+    }
+}
+
 impl AsRef<Snapshot> for Snapshot {
     fn as_ref(&self) -> &Snapshot {
         self

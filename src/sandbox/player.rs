@@ -22,7 +22,7 @@ use super::timeline::{Happening, What};
 use super::world::{World, snapshot_object};
 use crate::clock::{Clock, ManualClock};
 use crate::engine::{Engine, GateSpec};
-use crate::store::ReleaseStatus;
+use crate::gate::ReleaseStatus;
 use gatebot_emulators::prow::BuildResult;
 
 /// How often the clock moves, in real time.

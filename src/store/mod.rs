@@ -28,9 +28,7 @@ pub use chat::{ChatThread, OutboxEntry};
 pub use emergency::{Approval, Closing, EmergencyRequest, RequestState};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
-pub use releases::{
-    ReleaseClaim, ReleaseKind, ReleasePlanCheck, ReleaseRecord, ReleaseStatus, UnexpectedRelease,
-};
+pub use releases::{ReleaseClaim, ReleasePlanCheck, UnexpectedRelease};
 pub use runs::RunChange;
 pub use verdicts::RecordedVerdict;
 

@@ -10,88 +10,7 @@ use sqlx::any::AnyRow;
 
 use super::time::{from_db, from_db_opt, to_db};
 use super::{Result, Store, StoreError};
-
-/// Which path decided the release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReleaseKind {
-    /// The gate passed and the gate releases automatically.
-    Gated,
-    /// The gate passed and a person ran `release`.
-    Manual,
-    /// Released without a passed gate, with a justification and a second person's approval.
-    Emergency,
-}
-
-impl ReleaseKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReleaseKind::Gated => "gated",
-            ReleaseKind::Manual => "manual",
-            ReleaseKind::Emergency => "emergency",
-        }
-    }
-
-    fn parse(text: &str) -> Result<Self> {
-        match text {
-            "gated" => Ok(ReleaseKind::Gated),
-            "manual" => Ok(ReleaseKind::Manual),
-            "emergency" => Ok(ReleaseKind::Emergency),
-            other => Err(corrupt("release kind", other)),
-        }
-    }
-}
-
-/// Where a Release stands, from gatebot's decision to Konflux's `Released` condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReleaseStatus {
-    /// Decided; the Release object may not exist in the cluster yet.
-    Decided,
-    /// The Release exists; Konflux has not finished it.
-    Progressing,
-    Succeeded,
-    Failed,
-}
-
-impl ReleaseStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ReleaseStatus::Decided => "decided",
-            ReleaseStatus::Progressing => "progressing",
-            ReleaseStatus::Succeeded => "succeeded",
-            ReleaseStatus::Failed => "failed",
-        }
-    }
-
-    pub fn is_final(self) -> bool {
-        matches!(self, ReleaseStatus::Succeeded | ReleaseStatus::Failed)
-    }
-
-    fn parse(text: &str) -> Result<Self> {
-        match text {
-            "decided" => Ok(ReleaseStatus::Decided),
-            "progressing" => Ok(ReleaseStatus::Progressing),
-            "succeeded" => Ok(ReleaseStatus::Succeeded),
-            "failed" => Ok(ReleaseStatus::Failed),
-            other => Err(corrupt("release status", other)),
-        }
-    }
-}
-
-/// A Release gatebot decided to create.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReleaseRecord {
-    pub name: String,
-    pub namespace: String,
-    pub gate: String,
-    pub snapshot: String,
-    pub release_plan: String,
-    pub kind: ReleaseKind,
-    pub status: ReleaseStatus,
-    pub status_message: Option<String>,
-    pub decided_at: Timestamp,
-    pub created_at: Option<Timestamp>,
-    pub updated_at: Timestamp,
-}
+use crate::gate::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 
 /// A Release for a gated plan that gatebot did not create.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,8 +69,8 @@ impl Store {
         .bind(&record.gate)
         .bind(&record.snapshot)
         .bind(&record.release_plan)
-        .bind(record.kind.as_str())
-        .bind(record.status.as_str())
+        .bind(<&str>::from(record.kind))
+        .bind(<&str>::from(record.status))
         .bind(&record.status_message)
         .bind(to_db(record.decided_at))
         .bind(record.created_at.map(to_db))
@@ -210,7 +129,7 @@ impl Store {
         .await?;
         rows.iter()
             .map(|row| {
-                let kind = ReleaseKind::parse(&row.try_get::<String, _>("kind")?)?;
+                let kind = parse(&row.try_get::<String, _>("kind")?, "release kind")?;
                 let decided = row.try_get::<i64, _>("decided")?;
                 Ok((kind, u64::try_from(decided).unwrap_or_default()))
             })
@@ -256,7 +175,7 @@ impl Store {
              AND (status <> $2 OR COALESCE(status_message, '') <> COALESCE($3, ''))",
         )
         .bind(name)
-        .bind(status.as_str())
+        .bind(<&str>::from(status))
         .bind(message)
         .bind(to_db(at))
         .bind(created_at)
@@ -351,13 +270,18 @@ fn release_from_row(row: &AnyRow) -> Result<ReleaseRecord> {
         gate: row.try_get("gate")?,
         snapshot: row.try_get("snapshot")?,
         release_plan: row.try_get("release_plan")?,
-        kind: ReleaseKind::parse(&row.try_get::<String, _>("kind")?)?,
-        status: ReleaseStatus::parse(&row.try_get::<String, _>("status")?)?,
+        kind: parse(&row.try_get::<String, _>("kind")?, "release kind")?,
+        status: parse(&row.try_get::<String, _>("status")?, "release status")?,
         status_message: row.try_get("status_message")?,
         decided_at: from_db(row.try_get("decided_at")?)?,
         created_at: from_db_opt(row.try_get("created_at")?)?,
         updated_at: from_db(row.try_get("updated_at")?)?,
     })
+}
+
+/// A stored enum value read back; anything else is corruption.
+fn parse<T: std::str::FromStr>(text: &str, what: &'static str) -> Result<T> {
+    text.parse().map_err(|_| corrupt(what, text))
 }
 
 fn corrupt(what: &'static str, detail: &str) -> StoreError {

@@ -14,9 +14,8 @@ use super::message::alert_message;
 use super::settings::EmergencySettings;
 use crate::chat::{ChatSurface, Placement};
 use crate::engine::{Decided, Engine, GateSpec, ReleaseDecision};
-use crate::store::{
-    Approval, Closing, EmergencyRequest, ReleaseKind, ReleaseRecord, RequestState, StoreError,
-};
+use crate::gate::{ReleaseKind, ReleaseRecord};
+use crate::store::{Approval, Closing, EmergencyRequest, RequestState, StoreError};
 
 /// An approved request and where its approval came from.
 pub struct Grant<'a> {

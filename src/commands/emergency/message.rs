@@ -6,7 +6,8 @@
 //! exactly as written and cannot ping the channel.
 
 use crate::chat::{Button, ButtonStyle, Message, mrkdwn};
-use crate::store::{Approval, EmergencyRequest, ReleaseRecord, RequestState};
+use crate::gate::ReleaseRecord;
+use crate::store::{Approval, EmergencyRequest, RequestState};
 
 /// The `action_id`s of the request's buttons. Their values are the command lines they run.
 pub const APPROVE_ACTION: &str = "emergency-approve";

@@ -5,7 +5,8 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::engine::Engine;
-use crate::store::{ReleaseKind, StoreError};
+use crate::gate::ReleaseKind;
+use crate::store::StoreError;
 
 const WINDOW_DAYS: i64 = 30;
 /// Above this share of emergencies among all Releases, `status` warns.
