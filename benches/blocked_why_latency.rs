@@ -8,13 +8,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use gatebot::chat::{ChatFront, ChatSurface, Notifier, Roles, serve_chat};
+use gatebot::chat::{ChatFront, ChatSurface, Roles, serve_chat};
 use gatebot::clock::{Clock, SystemClock};
 use gatebot::config::{Config, RolesConfig};
+use gatebot::emergency::{DEFAULT_SWEEP_EVERY, EmergencySettings, Sweeper};
 use gatebot::engine::{GateSpec, Pace};
 use gatebot::gate::{JobRun, RunState, RunTarget, Snapshot};
 use gatebot::sandbox::world::{World, digest, operator_image};
 use gatebot::slack::{ChannelPacing, SlackSurface};
+use gatebot::status_thread::Notifier;
 use jiff::{SignedDuration, Timestamp};
 use tokio::sync::mpsc;
 
@@ -104,16 +106,32 @@ async fn main() {
         CHANNEL,
         Arc::new(ChannelPacing::default()),
     ));
+    let store = world.store().await;
     let front = ChatFront::new(
         engine.clone(),
+        store.clone(),
         surface.clone(),
         Roles::new(RolesConfig::default(), surface.clone()),
         clock.clone(),
     );
-    let notifier = Notifier::new(engine, surface, clock);
+    let notifier = Notifier::new(
+        engine.clone(),
+        store.clone(),
+        surface.clone(),
+        clock.clone(),
+    );
+    let sweeper = Sweeper {
+        engine,
+        store,
+        surface,
+        settings: EmergencySettings::default(),
+        clock,
+        every: DEFAULT_SWEEP_EVERY,
+    };
     tokio::spawn(serve_chat(
         front,
         notifier,
+        sweeper,
         incoming,
         std::future::pending(),
     ));

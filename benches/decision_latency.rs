@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 use gatebot::clock::SystemClock;
 use gatebot::config::Config;
 use gatebot::engine::{GateSpec, Pace};
+use gatebot::gate::SnapshotKey;
 use gatebot::sandbox::world::{World, digest};
 use gatebot_emulators::prow::BuildResult;
 
@@ -65,9 +66,11 @@ async fn main() {
         world.start_run(last, &last_build, &digest(trial));
         // Every other result is in the engine's hands before the clock starts.
         until(|| {
-            engine.verdict(&gate.name, &snapshot).is_some_and(|(_, v)| {
-                v.tally.passed + v.tally.allowed_failures + 1 >= v.tally.required
-            })
+            engine
+                .verdict(&SnapshotKey::new(&gate.name, &snapshot))
+                .is_some_and(|(_, v)| {
+                    v.tally.passed + v.tally.allowed_failures + 1 >= v.tally.required
+                })
         })
         .await;
 

@@ -9,10 +9,10 @@ use anyhow::Context as _;
 use prometheus_client::registry::Registry;
 use tokio::sync::watch;
 
-use crate::chat::launch::{ChatMode, ChatRunning, start_chat};
+use crate::chat::launch::{ChatMode, ChatRunning, ChatServices, start_chat};
 use crate::clock::{Clock, SystemClock};
-use crate::commands::EmergencySettings;
 use crate::config::{Config, KubernetesConfig};
+use crate::emergency::EmergencySettings;
 use crate::engine::{Engine, GateSpec, Pace};
 use crate::escalation::{EscalationConfig, EscalationSchedule, post_digests};
 use crate::konflux::Konflux;
@@ -50,7 +50,7 @@ pub async fn run(
     let prow = ProwClient::new(ProwSettings::from_config(&config.prow), http)?;
     let engine = Engine::new(
         gates,
-        store,
+        store.clone(),
         Konflux::new(kube),
         prow,
         clock.clone(),
@@ -62,10 +62,13 @@ pub async fn run(
         options.chat,
         config.chat.as_ref(),
         &options.console_user,
-        &engine,
-        &clock,
-        config.escalation.as_ref(),
-        EmergencySettings::from_config(config),
+        ChatServices {
+            engine: &engine,
+            store: &store,
+            clock: &clock,
+            escalation: config.escalation.as_ref(),
+            emergency: EmergencySettings::from_config(config),
+        },
     )
     .await?;
     let digests = digest_poster(

@@ -57,10 +57,7 @@ async fn notes(store: &Store, gate: &GateSpec, snapshot: &str) -> Result<Vec<Str
             .unwrap_or_default();
         notes.push(format!(
             "Release {} ({} release, decided {}) is {}{message}",
-            release.name,
-            release.kind,
-            release.decided_at,
-            release.status
+            release.name, release.kind, release.decided_at, release.status
         ));
     }
     for unexpected in store.unexpected_releases().await? {

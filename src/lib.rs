@@ -6,10 +6,12 @@
 //! The flow is observe → store → evaluate (pure) → act; see `docs/gating.md`.
 
 pub mod app;
+pub mod approvals;
 pub mod chat;
 pub mod clock;
 pub mod commands;
 pub mod config;
+pub mod emergency;
 pub mod engine;
 pub mod escalation;
 pub mod explain;
@@ -22,6 +24,7 @@ pub mod prow;
 pub mod sandbox;
 pub mod server;
 pub mod slack;
+pub mod status_thread;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod test_fixtures;

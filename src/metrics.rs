@@ -90,16 +90,16 @@ impl Metrics {
         let mut decisions: HashMap<(String, String), String> = HashMap::new();
         // Start from what the store knows, so a restart does not reset the gauges to zero.
         for gate in engine.gates() {
-            match engine.store().latest_verdicts(&gate.name).await {
+            match engine.recorded_decisions(&gate.name).await {
                 Ok(latest) => {
-                    for (snapshot, verdict) in latest {
+                    for (snapshot, decision) in latest {
                         self.snapshots
                             .get_or_create(&DecisionLabels {
                                 gate: gate.name.clone(),
-                                decision: verdict.decision.clone(),
+                                decision: decision.clone(),
                             })
                             .inc();
-                        decisions.insert((gate.name.clone(), snapshot), verdict.decision);
+                        decisions.insert((gate.name.clone(), snapshot), decision);
                     }
                 }
                 Err(error) => {

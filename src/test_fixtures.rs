@@ -4,7 +4,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 
-use crate::commands::answers::SnapshotFacts;
+use crate::engine::SnapshotFacts;
 use crate::gate::{
     CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, Policy,
     RunState, RunTarget, Snapshot, VersionCatalog, evaluate,

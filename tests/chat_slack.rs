@@ -260,7 +260,7 @@ async fn release_needs_a_releaser_and_a_passed_gate_and_makes_exactly_one_releas
     .await;
     assert_eq!(world.releases(NS).len(), 1, "exactly one Release");
 
-    let audit = bot.running.engine.store().recent_audit(50).await.unwrap();
+    let audit = bot.running.store.recent_audit(50).await.unwrap();
     let refused = audit
         .iter()
         .find(|e| e.actor == VISITOR && e.action == "command.release")
@@ -459,8 +459,7 @@ async fn a_failure_stuck_in_the_outbox(
     let failing = report_a_failure(world, &snapshot);
     wait_until("the failure waits in the outbox", LIMIT, || async {
         bot.running
-            .engine
-            .store()
+            .store
             .unposted_chat_events()
             .await
             .unwrap()
@@ -547,13 +546,7 @@ async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_re
     let (world, slack) = setup(gate()).await;
     let bot = Bot::start(&world, &slack).await;
     let (snapshot, failing) = a_failure_stuck_in_the_outbox(&world, &slack, &bot).await;
-    let pending = bot
-        .running
-        .engine
-        .store()
-        .unposted_chat_events()
-        .await
-        .unwrap();
+    let pending = bot.running.store.unposted_chat_events().await.unwrap();
     bot.kill().await;
     slack.clear_faults("chat.postMessage");
     // What a stop right after the post leaves behind: the reply, marked with its outbox ids,
@@ -571,7 +564,7 @@ async fn a_reply_that_landed_just_before_a_stop_is_not_posted_again_after_the_re
         .unwrap();
 
     let again = Bot::start(&world, &slack).await;
-    let store = again.running.engine.store();
+    let store = &again.running.store;
     wait_until(
         "the restart finds the reply and records it",
         LIMIT,

@@ -13,13 +13,13 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use gatebot::approvals::{APPROVE_ACTION, Approval, Closing, DENY_ACTION, RequestState};
 use gatebot::clock::{Clock, ManualClock, SystemClock};
-use gatebot::commands::{APPROVE_ACTION, DENY_ACTION, EmergencySettings};
 use gatebot::config::Config;
+use gatebot::emergency::{EmergencyRequest, EmergencySettings};
 use gatebot::engine::GateSpec;
-use gatebot::gate::ReleaseKind;
+use gatebot::gate::{ReleaseKind, SnapshotKey};
 use gatebot::sandbox::world::{World, digest};
-use gatebot::store::{Closing, EmergencyRequest, RequestState};
 use gatebot_emulators::prow::BuildResult;
 use gatebot_emulators::slack::{Message, SlackEmulator};
 use jiff::{SignedDuration, Timestamp};
@@ -189,19 +189,19 @@ async fn request(
         &format!("emergency {snapshot} {JUSTIFICATION_FROM_SLACK}"),
     );
     let message = wait_for_request_message(slack, snapshot).await;
-    let store = bot.running.engine.store();
+    let store = &bot.store;
     // The request is complete once gatebot has recorded where its message is; a test that
     // stops gatebot must not stop it between the post and that record.
     wait_until("the request message is recorded", LIMIT, || async {
         store
-            .pending_emergency_request(GATE, snapshot)
+            .pending_emergency_request(&SnapshotKey::new(GATE, snapshot))
             .await
             .unwrap()
-            .is_some_and(|request| request.message_ts.is_some())
+            .is_some_and(|request| request.approval.message_ts.is_some())
     })
     .await;
     let pending = store
-        .pending_emergency_request(GATE, snapshot)
+        .pending_emergency_request(&SnapshotKey::new(GATE, snapshot))
         .await
         .unwrap()
         .expect("the request is pending");
@@ -229,9 +229,7 @@ fn click_deny(slack: &SlackEmulator, user: &str, message: &Message, id: &str) {
 }
 
 async fn stored_request(bot: &Bot, id: &str) -> EmergencyRequest {
-    bot.running
-        .engine
-        .store()
+    bot.store
         .emergency_request(id)
         .await
         .unwrap()
@@ -255,9 +253,7 @@ async fn wait_for_one_release(world: &World) -> Value {
 }
 
 async fn audit_actions(bot: &Bot) -> Vec<(String, String, String)> {
-    bot.running
-        .engine
-        .store()
+    bot.store
         .recent_audit(100)
         .await
         .unwrap()
@@ -298,8 +294,8 @@ async fn an_approval_by_another_approver_creates_one_annotated_release_and_alert
         digest(1),
         "BLOCKED".to_string(),
         "&lt;!channel&gt; &amp; &lt;@U123&gt;".to_string(),
-        format!("approve {}", pending.id),
-        format!("deny {}", pending.id),
+        format!("approve {}", pending.approval.id),
+        format!("deny {}", pending.approval.id),
     ] {
         assert!(shown.contains(&expected), "{expected} in {shown}");
     }
@@ -309,12 +305,12 @@ async fn an_approval_by_another_approver_creates_one_annotated_release_and_alert
     );
     assert!(has_buttons(&message));
     wait_until("the releaser is told the request id", LIMIT, || async {
-        ephemeral_for(&slack, RELEASER, &pending.id)
+        ephemeral_for(&slack, RELEASER, &pending.approval.id)
     })
     .await;
     assert!(world.releases(NS).is_empty(), "asking releases nothing");
 
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     let release = wait_for_one_release(&world).await;
     assert_eq!(release["spec"]["releasePlan"], EMERGENCY_PLAN);
     assert_eq!(release["spec"]["snapshot"], snapshot.as_str());
@@ -329,7 +325,7 @@ async fn an_approval_by_another_approver_creates_one_annotated_release_and_alert
     assert_eq!(annotation("justification"), JUSTIFICATION);
     assert_eq!(annotation("requested-by"), RELEASER);
     assert_eq!(annotation("approved-by"), BOB);
-    assert_eq!(annotation("request-id"), pending.id);
+    assert_eq!(annotation("request-id"), pending.approval.id);
     annotation("approved-at").parse::<Timestamp>().unwrap();
     annotation("requested-at").parse::<Timestamp>().unwrap();
     let permalink = annotation("request-permalink");
@@ -425,9 +421,9 @@ async fn self_approval_and_approval_by_a_non_approver_are_refused_and_audited() 
     let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
     let (pending, message) = request(&bot, &slack, ALICE, &snapshot).await;
 
-    click_approve(&slack, ALICE, &message, &pending.id);
-    click_approve(&slack, VISITOR, &message, &pending.id);
-    click_approve(&slack, RELEASER, &message, &pending.id);
+    click_approve(&slack, ALICE, &message, &pending.approval.id);
+    click_approve(&slack, VISITOR, &message, &pending.approval.id);
+    click_approve(&slack, RELEASER, &message, &pending.approval.id);
     wait_until("each is refused privately", LIMIT, || async {
         ephemeral_for(&slack, ALICE, "cannot approve it as well")
             && ephemeral_for(&slack, VISITOR, "`approve` is for approvers")
@@ -437,7 +433,10 @@ async fn self_approval_and_approval_by_a_non_approver_are_refused_and_audited() 
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(world.releases(NS).is_empty());
     assert_eq!(
-        stored_request(&bot, &pending.id).await.state,
+        stored_request(&bot, &pending.approval.id)
+            .await
+            .approval
+            .state,
         RequestState::Pending
     );
     assert!(has_buttons(&request_message_of(&slack, &snapshot).unwrap()));
@@ -450,7 +449,7 @@ async fn self_approval_and_approval_by_a_non_approver_are_refused_and_audited() 
         );
     }
 
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     let release = wait_for_one_release(&world).await;
     assert_eq!(
         annotations_of(&release)["release.hypershift.io/approved-by"],
@@ -466,7 +465,7 @@ async fn a_denied_request_releases_nothing_and_cannot_be_approved_afterwards() {
     let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
     let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
 
-    click_deny(&slack, BOB, &message, &pending.id);
+    click_deny(&slack, BOB, &message, &pending.approval.id);
     wait_until("the request message shows the denial", LIMIT, || async {
         request_message_of(&slack, &snapshot).is_some_and(|m| {
             let shown = everything_in(&m);
@@ -474,13 +473,16 @@ async fn a_denied_request_releases_nothing_and_cannot_be_approved_afterwards() {
         })
     })
     .await;
-    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.id));
+    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.approval.id));
     wait_until("a later approval is refused", LIMIT, || async {
         ephemeral_for(&slack, CAROL, "was denied already")
     })
     .await;
     assert_eq!(
-        stored_request(&bot, &pending.id).await.state,
+        stored_request(&bot, &pending.approval.id)
+            .await
+            .approval
+            .state,
         RequestState::Denied
     );
 
@@ -490,24 +492,27 @@ async fn a_denied_request_releases_nothing_and_cannot_be_approved_afterwards() {
         CHANNEL,
         &format!("emergency {snapshot} {JUSTIFICATION_FROM_SLACK}"),
     );
-    let store = bot.running.engine.store().clone();
+    let store = bot.store.clone();
     wait_until("the second request is pending", LIMIT, || async {
         store
-            .pending_emergency_request(GATE, &snapshot)
+            .pending_emergency_request(&SnapshotKey::new(GATE, &snapshot))
             .await
             .unwrap()
             .is_some()
     })
     .await;
     let second = store
-        .pending_emergency_request(GATE, &snapshot)
+        .pending_emergency_request(&SnapshotKey::new(GATE, &snapshot))
         .await
         .unwrap()
         .unwrap();
     slack.slash_command(
         CAROL,
         CHANNEL,
-        &format!("deny {} the fix is not in this build <!here>", second.id),
+        &format!(
+            "deny {} the fix is not in this build <!here>",
+            second.approval.id
+        ),
     );
     wait_until("the reason is shown, escaped", LIMIT, || async {
         bot_messages(&slack)
@@ -532,8 +537,8 @@ async fn an_expired_request_is_closed_by_the_sweep_and_cannot_be_approved() {
     let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
     let (pending, _) = request(&bot, &slack, RELEASER, &snapshot).await;
     assert_eq!(
-        pending.expires_at,
-        pending.requested_at + SignedDuration::from_hours(1)
+        pending.approval.expires_at,
+        pending.approval.requested_at + SignedDuration::from_hours(1)
     );
 
     clock.advance(SignedDuration::from_mins(61));
@@ -542,7 +547,7 @@ async fn an_expired_request_is_closed_by_the_sweep_and_cannot_be_approved() {
             .is_some_and(|m| !has_buttons(&m) && everything_in(&m).contains("*Expired* at"))
     })
     .await;
-    slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.id));
+    slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.approval.id));
     wait_until("the approval is refused", LIMIT, || async {
         ephemeral_for(&slack, BOB, "expired at")
     })
@@ -567,7 +572,7 @@ async fn an_approve_click_after_the_expiry_is_refused_before_any_sweep() {
     let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
 
     clock.advance(SignedDuration::from_hours(2));
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     wait_until("the click is refused as expired", LIMIT, || async {
         ephemeral_for(&slack, BOB, "expired at")
     })
@@ -579,7 +584,10 @@ async fn an_approve_click_after_the_expiry_is_refused_before_any_sweep() {
     .await;
     assert!(world.releases(NS).is_empty());
     assert_eq!(
-        stored_request(&bot, &pending.id).await.state,
+        stored_request(&bot, &pending.approval.id)
+            .await
+            .approval
+            .state,
         RequestState::Expired
     );
     let actions = audit_actions(&bot).await;
@@ -594,9 +602,9 @@ async fn a_double_click_and_a_simultaneous_approver_make_one_release() {
     let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
     let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
 
-    click_approve(&slack, BOB, &message, &pending.id);
-    click_approve(&slack, BOB, &message, &pending.id);
-    click_approve(&slack, CAROL, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
+    click_approve(&slack, CAROL, &message, &pending.approval.id);
     wait_for_one_release(&world).await;
     let answered = || {
         slack
@@ -621,22 +629,13 @@ async fn a_double_click_and_a_simultaneous_approver_make_one_release() {
         2,
         "{texts:#?}"
     );
-    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.id));
+    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.approval.id));
     wait_until("a later approval hears it was approved", LIMIT, || async {
         ephemeral_for(&slack, CAROL, "was approved already")
     })
     .await;
     assert_eq!(world.releases(NS).len(), 1);
-    assert_eq!(
-        bot.running
-            .engine
-            .store()
-            .releases(GATE)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(bot.store.releases(GATE).await.unwrap().len(), 1);
 }
 
 #[tokio::test]
@@ -655,7 +654,7 @@ async fn a_request_message_whose_answer_was_lost_is_found_and_updated_once_decid
         &format!("emergency {snapshot} {JUSTIFICATION_FROM_SLACK}"),
     );
     let message = wait_for_request_message(&slack, &snapshot).await;
-    let store = bot.running.engine.store();
+    let store = &bot.store;
     wait_until(
         "the requester is told to tell the approvers",
         LIMIT,
@@ -663,14 +662,14 @@ async fn a_request_message_whose_answer_was_lost_is_found_and_updated_once_decid
     )
     .await;
     let pending = store
-        .pending_emergency_request(GATE, &snapshot)
+        .pending_emergency_request(&SnapshotKey::new(GATE, &snapshot))
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(pending.message_ts, None);
+    assert_eq!(pending.approval.message_ts, None);
     slack.clear_faults("conversations.replies");
 
-    slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.id));
+    slack.slash_command(BOB, CHANNEL, &format!("approve {}", pending.approval.id));
     wait_for_one_release(&world).await;
     until_request_message_shows_the_outcome(&slack, &snapshot).await;
     assert_eq!(
@@ -679,8 +678,9 @@ async fn a_request_message_whose_answer_was_lost_is_found_and_updated_once_decid
         "the one message that landed"
     );
     assert_eq!(
-        stored_request(&bot, &pending.id)
+        stored_request(&bot, &pending.approval.id)
             .await
+            .approval
             .message_ts
             .as_deref(),
         Some(message.ts.as_str()),
@@ -698,7 +698,7 @@ async fn an_approve_click_after_a_restart_works_exactly_once() {
     before.kill().await;
 
     let after = Bot::start_with(&world, &slack, chat_setup(&config)).await;
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     let release = wait_for_one_release(&world).await;
     let annotations = annotations_of(&release);
     assert_eq!(annotations["release.hypershift.io/approved-by"], BOB);
@@ -710,14 +710,17 @@ async fn an_approve_click_after_a_restart_works_exactly_once() {
     after.kill().await;
 
     let again = Bot::start_with(&world, &slack, chat_setup(&config)).await;
-    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.id));
+    slack.slash_command(CAROL, CHANNEL, &format!("approve {}", pending.approval.id));
     wait_until("the request is decided for good", LIMIT, || async {
         ephemeral_for(&slack, CAROL, "was approved already")
     })
     .await;
     assert_eq!(world.releases(NS).len(), 1);
     assert_eq!(
-        stored_request(&again, &pending.id).await.state,
+        stored_request(&again, &pending.approval.id)
+            .await
+            .approval
+            .state,
         RequestState::Approved
     );
 }
@@ -731,11 +734,18 @@ async fn an_approval_interrupted_before_its_release_is_released_at_the_next_star
     let (pending, _message) = request(&before, &slack, RELEASER, &snapshot).await;
     // What `approve` has stored when gatebot stops right after closing the request, before it
     // decided the Release.
-    let store = before.running.engine.store();
+    let store = &before.store;
     let approved_at = Timestamp::now();
     assert!(
         store
-            .add_emergency_approval(&pending.id, BOB, approved_at)
+            .add_approval(
+                &pending.approval.id,
+                &Approval {
+                    approver: BOB.into(),
+                    approved_at,
+                    subject_digest: pending.approval.subject_digest.clone(),
+                },
+            )
             .await
             .unwrap()
     );
@@ -744,11 +754,10 @@ async fn an_approval_interrupted_before_its_release_is_released_at_the_next_star
         by: BOB,
         at: approved_at,
         reason: None,
-        release_name: None,
     };
     assert!(
         store
-            .close_emergency_request(&pending.id, RequestState::Pending, &approved)
+            .close_emergency_request(&pending.approval.id, RequestState::Pending, &approved, None)
             .await
             .unwrap()
     );
@@ -759,7 +768,10 @@ async fn an_approval_interrupted_before_its_release_is_released_at_the_next_star
     let release = wait_for_one_release(&world).await;
     let annotations = annotations_of(&release);
     assert_eq!(annotations["release.hypershift.io/approved-by"], BOB);
-    assert_eq!(annotations["release.hypershift.io/request-id"], pending.id);
+    assert_eq!(
+        annotations["release.hypershift.io/request-id"],
+        pending.approval.id
+    );
     assert_eq!(
         annotations["release.hypershift.io/justification"],
         JUSTIFICATION
@@ -771,7 +783,7 @@ async fn an_approval_interrupted_before_its_release_is_released_at_the_next_star
             .any(|m| m.text.contains("requires review"))
     })
     .await;
-    let records = after.running.engine.store().releases(GATE).await.unwrap();
+    let records = after.store.releases(GATE).await.unwrap();
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].kind, ReleaseKind::Emergency);
     after.kill().await;
@@ -792,14 +804,14 @@ async fn an_approval_racing_a_gate_pass_ends_with_one_release() {
     let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
 
     retry_passes(&world, &snapshot, 1);
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     let release = wait_for_one_release(&world).await;
     until_request_message_shows_the_outcome(&slack, &snapshot).await;
-    let records = bot.running.engine.store().releases(GATE).await.unwrap();
+    let records = bot.store.releases(GATE).await.unwrap();
     assert_eq!(records.len(), 1);
-    let request = stored_request(&bot, &pending.id).await;
+    let request = stored_request(&bot, &pending.approval.id).await;
     let is_emergency = annotations_of(&release).contains_key("release.hypershift.io/emergency");
-    match request.state {
+    match request.approval.state {
         RequestState::Approved => {
             assert_eq!(records[0].kind, ReleaseKind::Emergency);
             assert!(is_emergency);
@@ -830,7 +842,7 @@ async fn an_approval_after_the_gate_released_the_snapshot_creates_nothing_more()
         gated["spec"]["releasePlan"],
         "hypershift-operator-progressive"
     );
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     wait_until(
         "the approver hears the snapshot was released",
         LIMIT,
@@ -844,7 +856,10 @@ async fn an_approval_after_the_gate_released_the_snapshot_creates_nothing_more()
     .await;
     assert_eq!(world.releases(NS).len(), 1);
     assert_eq!(
-        stored_request(&bot, &pending.id).await.state,
+        stored_request(&bot, &pending.approval.id)
+            .await
+            .approval
+            .state,
         RequestState::Overtaken
     );
 }
@@ -889,10 +904,10 @@ async fn requests_without_a_real_justification_or_snapshot_are_refused_clearly()
         })
         .await;
     }
-    let store = bot.running.engine.store();
+    let store = &bot.store;
     assert_eq!(
         store
-            .pending_emergency_request(GATE, &snapshot)
+            .pending_emergency_request(&SnapshotKey::new(GATE, &snapshot))
             .await
             .unwrap(),
         None
@@ -910,7 +925,7 @@ async fn requests_without_a_real_justification_or_snapshot_are_refused_clearly()
         LIMIT,
         || async {
             ephemeral_for(&slack, ALICE, "has an emergency request waiting already")
-                && ephemeral_for(&slack, ALICE, &pending.id)
+                && ephemeral_for(&slack, ALICE, &pending.approval.id)
         },
     )
     .await;
@@ -930,7 +945,7 @@ async fn two_approvals_are_needed_when_configured() {
     let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
     let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
 
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     wait_until("the first approval is counted", LIMIT, || async {
         ephemeral_for(&slack, BOB, "1 of 2")
             && request_message_of(&slack, &snapshot).is_some_and(|m| {
@@ -939,14 +954,14 @@ async fn two_approvals_are_needed_when_configured() {
     })
     .await;
     assert!(world.releases(NS).is_empty());
-    click_approve(&slack, BOB, &message, &pending.id);
+    click_approve(&slack, BOB, &message, &pending.approval.id);
     wait_until("the same approver counts once", LIMIT, || async {
         ephemeral_for(&slack, BOB, "You approved")
     })
     .await;
     assert!(world.releases(NS).is_empty());
 
-    click_approve(&slack, CAROL, &message, &pending.id);
+    click_approve(&slack, CAROL, &message, &pending.approval.id);
     let release = wait_for_one_release(&world).await;
     assert_eq!(
         annotations_of(&release)["release.hypershift.io/approved-by"],

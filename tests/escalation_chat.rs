@@ -244,6 +244,7 @@ async fn front(
     let clock: Arc<dyn Clock> = Arc::new(ManualClock::new(now));
     ChatFront::new(
         running.engine.clone(),
+        running.store.clone(),
         surface.clone(),
         Roles::new(roles, surface),
         clock,
@@ -322,7 +323,7 @@ async fn seed_escalations(store: &Store) {
 async fn escalations_lists_the_issues_past_a_step_with_level_age_and_the_last_scan() {
     let world = support::world().await;
     let running = Running::start(&world).await;
-    seed_escalations(running.engine.store()).await;
+    seed_escalations(&running.store).await;
     let slack = SlackEmulator::start(workspace()).await.unwrap();
     let now = at("2025-01-08T12:00:00Z");
     let config = escalation_config("https://issues.redhat.com", None);

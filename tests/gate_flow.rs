@@ -5,9 +5,9 @@ mod support;
 
 use std::time::Duration;
 
-use gatebot::gate::Decision;
 use gatebot::gate::ReleaseStatus;
 use gatebot::gate::explain::explain;
+use gatebot::gate::{Decision, SnapshotKey};
 use gatebot::sandbox::world::{World, digest, snapshot_object};
 use gatebot_emulators::kube::{Fault, Verb};
 use gatebot_emulators::prow::BuildResult;
@@ -25,15 +25,14 @@ async fn released(world: &World) -> Vec<Value> {
 async fn decision_of(running: &Running, snapshot: &str) -> Option<Decision> {
     running
         .engine
-        .verdict("hypershift-operator", snapshot)
+        .verdict(&SnapshotKey::new("hypershift-operator", snapshot))
         .map(|(_, verdict)| verdict.decision)
 }
 
 /// The store's record of a snapshot's Release, if one was decided.
 async fn release_status(running: &Running, snapshot: &str) -> Option<ReleaseStatus> {
     running
-        .engine
-        .store()
+        .store
         .release_for_snapshot("hypershift-operator", snapshot)
         .await
         .unwrap()
@@ -44,8 +43,7 @@ async fn release_status(running: &Running, snapshot: &str) -> Option<ReleaseStat
 async fn wait_for_unexpected_release(running: &Running) {
     wait_until("the unexpected Release is recorded", LIMIT, || async {
         !running
-            .engine
-            .store()
+            .store
             .unexpected_releases()
             .await
             .unwrap()
@@ -56,8 +54,7 @@ async fn wait_for_unexpected_release(running: &Running) {
 
 async fn recorded_decision(running: &Running, snapshot: &str) -> Option<String> {
     running
-        .engine
-        .store()
+        .store
         .latest_verdicts("hypershift-operator")
         .await
         .unwrap()
@@ -137,7 +134,7 @@ async fn a_failed_required_cell_blocks_and_explain_names_job_run_and_time() {
 
     let (snap, verdict) = running
         .engine
-        .verdict("hypershift-operator", &snapshot)
+        .verdict(&SnapshotKey::new("hypershift-operator", &snapshot))
         .unwrap();
     let spec = gate();
     let text = explain(&spec.policy, &spec.catalog, &snap, &verdict, &[]);
@@ -176,7 +173,7 @@ async fn a_failure_on_a_version_that_is_not_ga_still_releases_and_says_why() {
     .await;
     let (snap, verdict) = running
         .engine
-        .verdict("hypershift-operator", &snapshot)
+        .verdict(&SnapshotKey::new("hypershift-operator", &snapshot))
         .unwrap();
     let spec = gate();
     let text = explain(&spec.policy, &spec.catalog, &snap, &verdict, &[]);
@@ -300,7 +297,7 @@ async fn server_errors_and_time_outs_during_create_are_retried_into_exactly_one_
     world.publish_snapshot(&gate(), &snapshot, &digest(1));
     report_all(&world, &snapshot, 1, 7, &[]);
     wait_until("the create is audited as done", LIMIT, || async {
-        let audit = running.engine.store().recent_audit(20).await.unwrap();
+        let audit = running.store.recent_audit(20).await.unwrap();
         audit
             .iter()
             .any(|e| e.action == "release.create" && e.outcome == "ok")
@@ -354,7 +351,7 @@ async fn bad_outside_data_is_recorded_never_counted_and_never_crashes() {
         "the bad finished.json is recorded as a problem",
         LIMIT,
         || async {
-            let problems = running.engine.store().recent_problems(50).await.unwrap();
+            let problems = running.store.recent_problems(50).await.unwrap();
             problems
                 .iter()
                 .any(|p| p.source.ends_with(&format!("/{garbled}/finished.json")))
@@ -365,7 +362,7 @@ async fn bad_outside_data_is_recorded_never_counted_and_never_crashes() {
         "the snapshot of another component is recorded as a problem",
         LIMIT,
         || async {
-            let problems = running.engine.store().recent_problems(50).await.unwrap();
+            let problems = running.store.recent_problems(50).await.unwrap();
             problems.iter().any(|p| {
                 p.detail
                     .contains("has no component `hypershift-operator-main`")
@@ -377,7 +374,7 @@ async fn bad_outside_data_is_recorded_never_counted_and_never_crashes() {
         "the snapshot without an image is recorded as a problem",
         LIMIT,
         || async {
-            let problems = running.engine.store().recent_problems(50).await.unwrap();
+            let problems = running.store.recent_problems(50).await.unwrap();
             problems
                 .iter()
                 .any(|p| p.detail.contains("has no containerImage"))
@@ -392,10 +389,10 @@ async fn bad_outside_data_is_recorded_never_counted_and_never_crashes() {
     assert!(
         running
             .engine
-            .verdict(
+            .verdict(&SnapshotKey::new(
                 "hypershift-operator",
                 "control-plane-operator-20261121-000000-000"
-            )
+            ))
             .is_none()
     );
     assert!(released(&world).await.is_empty());
@@ -410,7 +407,7 @@ async fn a_newer_snapshot_supersedes_an_older_unpassed_one() {
     wait_until("the older snapshot is tracked", LIMIT, || async {
         running
             .engine
-            .verdict("hypershift-operator", &older)
+            .verdict(&SnapshotKey::new("hypershift-operator", &older))
             .is_some()
     })
     .await;
@@ -438,8 +435,7 @@ async fn a_release_plan_that_lets_konflux_release_by_itself_is_reported() {
         LIMIT,
         || async {
             let check = running
-                .engine
-                .store()
+                .store
                 .release_plan_check("hypershift-operator")
                 .await
                 .unwrap();
@@ -453,8 +449,7 @@ async fn a_release_plan_that_lets_konflux_release_by_itself_is_reported() {
         LIMIT,
         || async {
             let check = running
-                .engine
-                .store()
+                .store
                 .release_plan_check("hypershift-operator")
                 .await
                 .unwrap();
@@ -465,8 +460,7 @@ async fn a_release_plan_that_lets_konflux_release_by_itself_is_reported() {
     world.put_release_plan(&spec, Some("false"));
     wait_until("the fixed plan is recorded", LIMIT, || async {
         let check = running
-            .engine
-            .store()
+            .store
             .release_plan_check("hypershift-operator")
             .await
             .unwrap();
@@ -500,7 +494,7 @@ async fn a_release_gatebot_did_not_create_is_recorded_as_unexpected() {
         }))
         .unwrap();
     wait_for_unexpected_release(&running).await;
-    let unexpected = running.engine.store().unexpected_releases().await.unwrap();
+    let unexpected = running.store.unexpected_releases().await.unwrap();
     assert_eq!(unexpected.len(), 1);
     assert_eq!(unexpected[0].name, "by-hand");
     assert_eq!(unexpected[0].author.as_deref(), Some("someone"));

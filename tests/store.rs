@@ -7,12 +7,12 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use sqlx::Executor;
 
-use gatebot::gate::{JobRun, RunState, RunTarget, Snapshot};
-use gatebot::gate::{ReleaseKind, ReleaseRecord, ReleaseStatus};
-use gatebot::store::{
-    AuditEntry, Closing, EmergencyRequest, ReleasePlanCheck, RequestState, RunChange, Store,
-    UnexpectedRelease,
+use gatebot::approvals::{Approval, ApprovalKind, ApprovalRequest, Closing, RequestState};
+use gatebot::emergency::EmergencyRequest;
+use gatebot::gate::{
+    JobRun, ReleaseKind, ReleaseRecord, ReleaseStatus, RunState, RunTarget, Snapshot, SnapshotKey,
 };
+use gatebot::store::{AuditEntry, ReleasePlanCheck, RunChange, Store, UnexpectedRelease};
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + seconds).unwrap()
@@ -528,26 +528,38 @@ async fn releases_are_counted_by_kind_within_a_window() {
 
 fn emergency_request(id: &str, snapshot: &str) -> EmergencyRequest {
     EmergencyRequest {
-        id: id.into(),
-        gate: "ho".into(),
-        snapshot: snapshot.into(),
+        approval: ApprovalRequest {
+            id: id.into(),
+            kind: ApprovalKind::EmergencyRelease,
+            subject: format!("ho/{snapshot}"),
+            subject_digest: "d1".into(),
+            requester: "U0REQ".into(),
+            approvals_needed: 2,
+            state: RequestState::Pending,
+            requested_at: at(0),
+            expires_at: at(0) + SignedDuration::from_hours(2),
+            channel: "C0REL".into(),
+            thread_ts: Some("1.1".into()),
+            message_ts: None,
+            permalink: None,
+            closed_by: None,
+            closed_at: None,
+            reason: None,
+        },
+        key: SnapshotKey::new("ho", snapshot),
         digest: Some(format!("sha256:{}", "a".repeat(64))),
         git_revision: Some("abc".into()),
         gate_state: "BLOCKED — 7 of 8 required passed, 1 failed".into(),
-        requester: "U0REQ".into(),
         justification: "<!channel> OCPBUGS-1 & friends".into(),
-        approvals_needed: 2,
-        state: RequestState::Pending,
-        requested_at: at(0),
-        expires_at: at(0) + SignedDuration::from_hours(2),
-        channel: "C0REL".into(),
-        thread_ts: Some("1.1".into()),
-        message_ts: None,
-        permalink: None,
-        closed_by: None,
-        closed_at: None,
-        reason: None,
         release_name: None,
+    }
+}
+
+fn approval(approver: &str, second: i64, digest: &str) -> Approval {
+    Approval {
+        approver: approver.into(),
+        approved_at: at(second),
+        subject_digest: digest.into(),
     }
 }
 
@@ -571,53 +583,49 @@ async fn an_emergency_request_is_pending_once_per_snapshot_and_closes_once() {
                 .unwrap()
         );
         store
-            .set_emergency_message("em-1", "2.2", Some("https://slack/p22"))
+            .set_approval_message("em-1", "2.2", Some("https://slack/p22"))
             .await
             .unwrap();
         assert!(
             store
-                .add_emergency_approval("em-1", "U0A", at(10))
+                .add_approval("em-1", &approval("U0A", 10, "d1"))
                 .await
                 .unwrap()
         );
         assert!(
             !store
-                .add_emergency_approval("em-1", "U0A", at(11))
+                .add_approval("em-1", &approval("U0A", 11, "d1"))
                 .await
                 .unwrap()
         );
         assert!(
             store
-                .add_emergency_approval("em-1", "U0B", at(12))
+                .add_approval("em-1", &approval("U0B", 12, "d0"))
                 .await
                 .unwrap()
         );
-        let approvers: Vec<String> = store
-            .emergency_approvals("em-1")
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|approval| approval.approver)
+        let approvals = store.approvals("em-1").await.unwrap();
+        let approvers: Vec<(&str, &str)> = approvals
+            .iter()
+            .map(|approval| (approval.approver.as_str(), approval.subject_digest.as_str()))
             .collect();
-        assert_eq!(approvers, ["U0A", "U0B"]);
+        assert_eq!(approvers, [("U0A", "d1"), ("U0B", "d0")]);
 
         let approved = Closing {
             state: RequestState::Approved,
             by: "U0B",
             at: at(12),
             reason: None,
-            release_name: Some("rel-1"),
         };
         let denied = Closing {
             state: RequestState::Denied,
             by: "U0C",
             at: at(13),
             reason: Some("no"),
-            release_name: None,
         };
         let (first, second) = tokio::join!(
-            store.close_emergency_request("em-1", RequestState::Pending, &approved),
-            store.close_emergency_request("em-1", RequestState::Pending, &denied)
+            store.close_emergency_request("em-1", RequestState::Pending, &approved, Some("rel-1")),
+            store.close_emergency_request("em-1", RequestState::Pending, &denied, None)
         );
         assert!(
             first.unwrap() != second.unwrap(),
@@ -626,17 +634,21 @@ async fn an_emergency_request_is_pending_once_per_snapshot_and_closes_once() {
 
         let reopened = Store::open(&db.url).await.unwrap();
         let closed = reopened.emergency_request("em-1").await.unwrap().unwrap();
-        assert_eq!(closed.message_ts.as_deref(), Some("2.2"));
-        assert_eq!(closed.permalink.as_deref(), Some("https://slack/p22"));
+        assert_eq!(closed.approval.message_ts.as_deref(), Some("2.2"));
+        assert_eq!(
+            closed.approval.permalink.as_deref(),
+            Some("https://slack/p22")
+        );
         assert_eq!(closed.justification, request.justification);
-        assert_eq!(closed.approvals_needed, 2);
-        assert!(matches!(
-            closed.state,
-            RequestState::Approved | RequestState::Denied
-        ));
+        assert_eq!(closed.approval.approvals_needed, 2);
+        match closed.approval.state {
+            RequestState::Approved => assert_eq!(closed.release_name.as_deref(), Some("rel-1")),
+            RequestState::Denied => assert_eq!(closed.release_name, None),
+            other => panic!("closed as {other:?}"),
+        }
         assert_eq!(
             reopened
-                .pending_emergency_request("ho", "snap-1")
+                .pending_emergency_request(&SnapshotKey::new("ho", "snap-1"))
                 .await
                 .unwrap(),
             None
@@ -660,16 +672,14 @@ async fn only_requests_past_their_expiry_are_overdue() {
             .record_emergency_request(&emergency_request("em-1", "snap-1"))
             .await
             .unwrap();
-        let later = EmergencyRequest {
-            expires_at: at(0) + SignedDuration::from_hours(3),
-            ..emergency_request("em-2", "snap-2")
-        };
+        let mut later = emergency_request("em-2", "snap-2");
+        later.approval.expires_at = at(0) + SignedDuration::from_hours(3);
         store.record_emergency_request(&later).await.unwrap();
         let overdue = |hours: i64| {
             let store = store.clone();
             async move {
                 store
-                    .overdue_emergency_requests(at(0) + SignedDuration::from_hours(hours))
+                    .overdue_approval_requests(at(0) + SignedDuration::from_hours(hours))
                     .await
                     .unwrap()
                     .into_iter()
@@ -685,10 +695,9 @@ async fn only_requests_past_their_expiry_are_overdue() {
             by: "gatebot",
             at: at(0) + SignedDuration::from_hours(4),
             reason: None,
-            release_name: None,
         };
         store
-            .close_emergency_request("em-1", RequestState::Pending, &expired)
+            .close_emergency_request("em-1", RequestState::Pending, &expired, None)
             .await
             .unwrap();
         assert_eq!(overdue(4).await, ["em-2"]);
@@ -710,11 +719,10 @@ async fn an_approved_request_is_waiting_for_its_release_until_the_snapshot_has_o
             by: "U0APP",
             at: at(second),
             reason: None,
-            release_name: None,
         };
         for (id, second) in [("em-2", 20), ("em-1", 40)] {
             store
-                .close_emergency_request(id, RequestState::Pending, &approved(second))
+                .close_emergency_request(id, RequestState::Pending, &approved(second), None)
                 .await
                 .unwrap();
         }
@@ -726,7 +734,7 @@ async fn an_approved_request_is_waiting_for_its_release_until_the_snapshot_has_o
                     .await
                     .unwrap()
                     .into_iter()
-                    .map(|request| request.id)
+                    .map(|request| request.approval.id)
                     .collect::<Vec<_>>()
             }
         };

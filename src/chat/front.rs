@@ -7,20 +7,23 @@
 
 use std::sync::Arc;
 
+use super::answer::Answer;
 use super::message::Message;
 use super::roles::Roles;
 use super::surface::{ChatSurface, Incoming, Placement, Via};
 use crate::clock::Clock;
-use crate::commands::{
-    Answer, Catalogue, Context, EmergencySettings, Role, ThreadSnapshot, execute,
-};
+use crate::commands::{Catalogue, Context, Role, execute};
+use crate::emergency::EmergencySettings;
 use crate::engine::Engine;
 use crate::escalation::EscalationConfig;
-use crate::store::{AuditEntry, StoreError};
+use crate::gate::SnapshotKey;
+use crate::store::{AuditEntry, Store, StoreError};
 
 /// Routes requests from one chat surface to the command handlers.
 pub struct ChatFront {
     engine: Engine,
+    /// Deliveries already handled, the audit log, and what the commands keep.
+    store: Store,
     surface: Arc<dyn ChatSurface>,
     roles: Roles,
     clock: Arc<dyn Clock>,
@@ -31,12 +34,14 @@ pub struct ChatFront {
 impl ChatFront {
     pub fn new(
         engine: Engine,
+        store: Store,
         surface: Arc<dyn ChatSurface>,
         roles: Roles,
         clock: Arc<dyn Clock>,
     ) -> Self {
         Self {
             engine,
+            store,
             surface,
             roles,
             clock,
@@ -71,7 +76,7 @@ impl ChatFront {
 
     async fn try_handle(&self, incoming: &Incoming) -> Result<(), StoreError> {
         let now = self.clock.now();
-        let store = self.engine.store();
+        let store = &self.store;
         if !store
             .claim_chat_delivery(&incoming.delivery_id, now)
             .await?
@@ -110,14 +115,12 @@ impl ChatFront {
             Some(ts) => store
                 .chat_thread_by_ts(&incoming.channel, ts)
                 .await?
-                .map(|thread| ThreadSnapshot {
-                    gate: thread.gate,
-                    snapshot: thread.snapshot,
-                }),
+                .map(|thread| SnapshotKey::new(thread.gate, thread.snapshot)),
             None => None,
         };
         let context = Context {
             engine: &self.engine,
+            store,
             actor: &incoming.user,
             channel: &incoming.channel,
             thread: incoming.thread_ts.as_deref(),
@@ -182,8 +185,7 @@ impl ChatFront {
         outcome: &str,
         detail: &str,
     ) -> Result<(), StoreError> {
-        self.engine
-            .store()
+        self.store
             .audit(&AuditEntry {
                 at: self.clock.now(),
                 actor: incoming.user.clone(),

@@ -12,17 +12,18 @@ use tokio::sync::{mpsc, watch};
 
 use super::console::{ConsoleSurface, read_commands};
 use super::front::ChatFront;
-use super::notifier::Notifier;
 use super::roles::Roles;
 use super::serve::serve_chat;
 use super::surface::{ChatSurface, Incoming};
 use crate::clock::Clock;
-use crate::commands::EmergencySettings;
 use crate::config::ChatConfig;
+use crate::emergency::{DEFAULT_SWEEP_EVERY, EmergencySettings, Sweeper};
 use crate::engine::Engine;
 use crate::escalation::EscalationConfig;
 use crate::jira::Secret;
 use crate::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
+use crate::status_thread::Notifier;
+use crate::store::Store;
 
 /// Which chat `gatebot run` talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -42,6 +43,7 @@ pub struct ChatRunning {
     listener: Option<SlackListener>,
     front: ChatFront,
     notifier: Notifier,
+    sweeper: Sweeper,
     requests: mpsc::Receiver<Incoming>,
     surfaces: SurfaceFactory,
 }
@@ -54,16 +56,30 @@ type SurfaceFactory = Box<dyn Fn(&str) -> Arc<dyn ChatSurface> + Send + Sync>;
 /// How many requests may wait for a handler before new ones are refused at the door.
 const WAITING_REQUESTS: usize = 256;
 
+/// What the chat works with: the engine it reports on, the store of its own records, the clock,
+/// and the rules of the commands that need configuration.
+pub struct ChatServices<'a> {
+    pub engine: &'a Engine,
+    pub store: &'a Store,
+    pub clock: &'a Arc<dyn Clock>,
+    pub escalation: Option<&'a EscalationConfig>,
+    pub emergency: EmergencySettings,
+}
+
 /// Connects the chat the mode and configuration ask for; `None` when there is none.
 pub async fn start_chat(
     mode: ChatMode,
     config: Option<&ChatConfig>,
     console_user: &str,
-    engine: &Engine,
-    clock: &Arc<dyn Clock>,
-    escalation: Option<&EscalationConfig>,
-    emergency: EmergencySettings,
+    services: ChatServices<'_>,
 ) -> anyhow::Result<Option<ChatRunning>> {
+    let ChatServices {
+        engine,
+        store,
+        clock,
+        escalation,
+        emergency,
+    } = services;
     let (sender, requests) = mpsc::channel(WAITING_REQUESTS);
     let roles = config.map(|chat| chat.roles.clone()).unwrap_or_default();
     let (surfaces, channel, listener) = match (mode, config) {
@@ -107,18 +123,33 @@ pub async fn start_chat(
     let surface = surfaces(channel);
     let front = ChatFront::new(
         engine.clone(),
+        store.clone(),
         surface.clone(),
         Roles::new(roles, surface.clone()),
         clock.clone(),
     )
     .with_escalation(escalation.cloned())
     .with_emergency(emergency.clone());
-    let notifier = Notifier::new(engine.clone(), surface, clock.clone()).with_emergency(emergency);
+    let notifier = Notifier::new(
+        engine.clone(),
+        store.clone(),
+        surface.clone(),
+        clock.clone(),
+    );
+    let sweeper = Sweeper {
+        engine: engine.clone(),
+        store: store.clone(),
+        surface,
+        settings: emergency,
+        clock: clock.clone(),
+        every: DEFAULT_SWEEP_EVERY,
+    };
     Ok(Some(ChatRunning {
         connected: listener.as_ref().map(SlackListener::connected),
         listener,
         front,
         notifier,
+        sweeper,
         requests,
         surfaces,
     }))
@@ -148,7 +179,14 @@ impl ChatRunning {
 
     /// Serves the chat until `shutdown`, then closes the Slack connections.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        serve_chat(self.front, self.notifier, self.requests, shutdown).await;
+        serve_chat(
+            self.front,
+            self.notifier,
+            self.sweeper,
+            self.requests,
+            shutdown,
+        )
+        .await;
         if let Some(listener) = self.listener {
             listener.shutdown().await;
         }

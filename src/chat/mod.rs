@@ -1,27 +1,24 @@
 //! The chat port: what the engine and the commands need from any chat — Slack in production,
 //! the console on a laptop — and the pieces every chat shares.
 //!
-//! A chat surface posts into one channel: a status message per snapshot, edited in place, with
-//! a thread of events under it, and answers to commands. Everything that decides what to say
-//! is pure and lives beside this port; a surface only carries messages.
+//! A chat surface posts into one channel: the status threads (`status_thread`), request
+//! messages, and answers to commands. This room holds the port ([`surface`]), the message model
+//! with Slack's limits ([`message`]), escaping ([`mrkdwn`]), and the front every request from a
+//! person goes through ([`front`]): parsed, authorised in one place, handled, audited, answered.
 
-pub mod announce;
+pub mod answer;
 pub mod console;
 pub mod front;
 pub mod launch;
 pub mod message;
 pub mod mrkdwn;
-pub mod notifier;
 pub mod roles;
 pub mod serve;
-pub mod status_message;
 pub mod surface;
 
-pub use announce::{Announcement, announcement};
+pub use answer::{Answer, AuditNote};
 pub use front::ChatFront;
 pub use message::{Block, Button, ButtonStyle, Message};
-pub use notifier::Notifier;
 pub use roles::Roles;
 pub use serve::serve_chat;
-pub use status_message::status_message;
 pub use surface::{ChatError, ChatSurface, Incoming, MarkedMessage, Placement, Via};

@@ -1,5 +1,5 @@
 //! The answers to the read-only commands — `status`, `blocked-why`, `explain` — as pure
-//! functions: verdicts and store records in, text out.
+//! functions: what the engine knows about snapshots in, text out.
 //!
 //! Nothing here knows about Slack, a terminal or a clock, so the chat front and the sandbox give
 //! the very same answers, and tests hit them directly. The text is plain; a chat surface escapes
@@ -9,19 +9,13 @@ use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
+use crate::engine::SnapshotFacts;
 use crate::gate::explain::{age, explain as explain_verdict};
-use crate::gate::{CellState, CellVerdict, Decision, Policy, Snapshot, Verdict, VersionCatalog};
-use crate::gate::{ReleaseRecord, ReleaseStatus};
+use crate::gate::{
+    CellState, CellVerdict, Decision, Policy, Snapshot, VersionCatalog, release_line, verdict_line,
+};
 
 use super::SnapshotArg;
-
-/// What is known about one snapshot: its verdict now, and its Release if one was decided.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SnapshotFacts {
-    pub snapshot: Snapshot,
-    pub verdict: Verdict,
-    pub release: Option<ReleaseRecord>,
-}
 
 /// Finds the snapshot a command names.
 pub fn resolve<'a, T: AsRef<Snapshot>>(
@@ -72,12 +66,6 @@ fn some_names<T: AsRef<Snapshot>>(list: &[&T]) -> String {
         names.push(&more);
     }
     names.join(", ")
-}
-
-impl AsRef<Snapshot> for SnapshotFacts {
-    fn as_ref(&self) -> &Snapshot {
-        &self.snapshot
-    }
 }
 
 /// Every snapshot with its verdict, newest first.
@@ -253,29 +241,6 @@ pub fn explain(facts: &SnapshotFacts, policy: &Policy, catalog: &VersionCatalog)
         .map(|release| format!("{}.", release_line(release)))
         .collect();
     explain_verdict(policy, catalog, &facts.snapshot, &facts.verdict, &notes)
-}
-
-/// "BLOCKED — 9 of 13 required passed, 1 failed, 3 waiting"
-pub fn verdict_line(verdict: &Verdict) -> String {
-    let decision = verdict.decision.as_str().to_uppercase();
-    match &verdict.decision {
-        Decision::Superseded { by } => format!("{decision} by {by} — {}", verdict.tally),
-        _ => format!("{decision} — {}", verdict.tally),
-    }
-}
-
-/// "Release hypershift-operator-main-…-1a2b3c4d succeeded"
-pub fn release_line(release: &ReleaseRecord) -> String {
-    let state = match release.status {
-        ReleaseStatus::Decided => "is decided and being created".to_string(),
-        ReleaseStatus::Progressing => "is created; Konflux is releasing it".to_string(),
-        ReleaseStatus::Succeeded => "succeeded".to_string(),
-        ReleaseStatus::Failed => match release.status_message.as_deref() {
-            Some(message) if !message.is_empty() => format!("failed: {message}"),
-            _ => "failed".to_string(),
-        },
-    };
-    format!("Release {} {state}", release.name)
 }
 
 fn newest_first<T: AsRef<Snapshot>>(candidates: &[T]) -> Vec<&T> {

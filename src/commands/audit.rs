@@ -3,8 +3,9 @@
 
 use std::fmt::Write as _;
 
-use super::context::{Answer, Context};
+use super::context::Context;
 use super::parse::Invocation;
+use crate::chat::Answer;
 use crate::store::StoreError;
 
 const SHOWN_BY_DEFAULT: u32 = 10;
@@ -18,11 +19,7 @@ pub async fn audit(
 ) -> Result<Answer, StoreError> {
     let asked = invocation.args.count("count").unwrap_or(SHOWN_BY_DEFAULT);
     let shown = asked.min(SHOWN_AT_MOST);
-    let entries = context
-        .engine
-        .store()
-        .recent_audit(i64::from(shown))
-        .await?;
+    let entries = context.store.recent_audit(i64::from(shown)).await?;
     if entries.is_empty() {
         return Ok(Answer::text(
             "The audit log is empty: nothing has changed yet.",

@@ -3,9 +3,10 @@
 
 use super::SnapshotArg;
 use super::answers::blocked_why as blocked_why_text;
-use super::context::{Answer, Context};
+use super::context::Context;
 use super::facts::find_snapshot;
 use super::parse::Invocation;
+use crate::chat::Answer;
 use crate::store::StoreError;
 
 pub async fn blocked_why(

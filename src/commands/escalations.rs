@@ -2,7 +2,8 @@
 //! their level, age and who was asked, and how that scan ended — so people can see who is
 //! waiting on whom without opening Jira or the logs.
 
-use super::context::{Answer, Context};
+use super::context::Context;
+use crate::chat::Answer;
 use crate::chat::Message;
 use crate::escalation::{ListingContext, render_escalations};
 use crate::store::StoreError;
@@ -20,7 +21,7 @@ pub async fn escalations(context: &Context<'_>) -> Result<Answer, StoreError> {
         Ok(calendar) => calendar,
         Err(problem) => return Ok(Answer::text(&problem.to_string())),
     };
-    let store = context.engine.store();
+    let store = context.store;
     let watchlist = store.escalation_watchlist().await?;
     let last_scan = store.last_escalation_scan().await?;
     let listing = render_escalations(

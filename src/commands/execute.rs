@@ -1,15 +1,18 @@
 //! Runs a checked, authorised command: the one dispatch from a catalogue entry to its handler.
 
 use super::Catalogue;
+use super::approve::approve;
 use super::audit::audit;
 use super::blocked_why::blocked_why;
-use super::context::{Answer, Context};
-use super::emergency::{approve, deny, emergency};
+use super::context::Context;
+use super::deny::deny;
+use super::emergency::emergency;
 use super::escalations::escalations;
 use super::help::{render_command, render_overview};
 use super::parse::Invocation;
 use super::release::release;
 use super::status::status;
+use crate::chat::Answer;
 use crate::store::StoreError;
 
 /// The answer to a command.

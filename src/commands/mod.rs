@@ -10,11 +10,13 @@
 //! [`execute`] dispatches to them.
 
 pub mod answers;
+mod approve;
 mod arguments;
 mod audit;
 mod blocked_why;
 mod catalogue;
 mod context;
+mod deny;
 mod derived;
 mod emergency;
 mod escalations;
@@ -29,13 +31,10 @@ mod words;
 
 pub use arguments::{Arguments, SnapshotArg};
 pub use catalogue::{ArgumentKind, ArgumentSpec, Catalogue, CommandSpec, Example, Role};
-pub use context::{Answer, AuditNote, Context, ThreadSnapshot};
+pub use context::Context;
 pub use derived::{render_docs_markdown, render_slack_manifest};
-pub use emergency::{
-    APPROVE_ACTION, DENY_ACTION, EmergencySettings, expire_overdue, grant_interrupted_approvals,
-};
 pub use execute::execute;
-pub use facts::{Found, find_snapshot, snapshot_facts};
+pub use facts::{Found, find_snapshot};
 pub use help::{render_command, render_overview};
 pub use parse::Invocation;
 pub use usage_error::UsageError;

@@ -3,13 +3,15 @@
 //! still makes one Release.
 
 use super::SnapshotArg;
-use super::answers::{blocked_why as blocked_why_text, release_line};
-use super::context::{Answer, Context};
+use super::answers::blocked_why as blocked_why_text;
+use super::context::Context;
 use super::facts::find_snapshot;
 use super::parse::Invocation;
+use crate::chat::Answer;
 use crate::engine::{Decided, ReleaseDecision};
 use crate::gate::Decision;
-use crate::gate::ReleaseKind;
+use crate::gate::release_line;
+use crate::gate::{ReleaseKind, SnapshotKey};
 use crate::store::StoreError;
 
 pub async fn release(
@@ -65,12 +67,8 @@ pub async fn release(
         )),
         Decided::New(record) => {
             context.engine.create_decided_releases().await?;
-            let now = context
-                .engine
-                .store()
-                .release_for_snapshot(&gate.name, name)
-                .await?
-                .unwrap_or(record);
+            let key = SnapshotKey::new(&gate.name, name);
+            let now = context.engine.release(&key).await?.unwrap_or(record);
             let text = format!(
                 "{} (plan {}, namespace {}). Progress is posted in the snapshot's thread.",
                 release_line(&now),

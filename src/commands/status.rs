@@ -2,9 +2,9 @@
 //! and how often the gate was skipped by emergency releases.
 
 use super::answers::status as status_text;
-use super::context::{Answer, Context};
-use super::emergency::emergency_rate;
-use super::facts::snapshot_facts;
+use super::context::Context;
+use crate::chat::Answer;
+use crate::emergency::emergency_rate;
 use crate::engine::ReleaseMode;
 use crate::store::StoreError;
 
@@ -22,7 +22,7 @@ pub async fn status(context: &Context<'_>) -> Result<Answer, StoreError> {
         text.push_str(&format!("Gate {} ({mode}):\n", gate.name));
         let mut facts = Vec::new();
         for snapshot in snapshots.iter().rev().take(SHOWN_PER_GATE) {
-            if let Some(found) = snapshot_facts(context.engine, &gate.name, &snapshot.name).await? {
+            if let Some(found) = context.engine.facts(&snapshot.key()).await? {
                 facts.push(found);
             }
         }

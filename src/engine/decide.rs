@@ -78,9 +78,7 @@ impl Engine {
                 outcome: "ok".into(),
                 detail: format!(
                     "{} Release {} decided: {}",
-                    decision.kind,
-                    record.name,
-                    decision.reason
+                    decision.kind, record.name, decision.reason
                 ),
                 channel: decision.channel.map(str::to_string),
                 thread: decision.thread.map(str::to_string),

@@ -8,12 +8,15 @@
 //! - `act`: creates decided Releases, exactly once.
 //!
 //! Every fact goes to the store before it is acted on, so a restart resumes from the store.
+//! Everyone else — chat, commands, metrics — asks the engine what a snapshot looks like now
+//! through its narrow read API (`read`), never its store.
 
 mod act;
 mod decide;
 mod events;
 mod observe;
 mod poll;
+mod read;
 mod reconcile;
 mod spec;
 mod tracker;
@@ -26,13 +29,14 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::gate::{CellState, Snapshot, Verdict};
+use crate::gate::CellState;
 use crate::konflux::Konflux;
 use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
 
 pub use decide::{Decided, ReleaseDecision};
 pub use events::GateEvent;
+pub use read::SnapshotFacts;
 pub use reconcile::{Assessed, assess_tracked, evaluate_one};
 pub use spec::{GateSpec, Pace, ReleaseMode};
 pub use tracker::Tracker;
@@ -177,44 +181,6 @@ impl Engine {
     pub fn is_ready(&self) -> bool {
         let readiness = *self.inner.ready.borrow();
         readiness.first_poll_done && readiness.snapshots_listed >= self.inner.gates.len()
-    }
-
-    pub fn gates(&self) -> &[GateSpec] {
-        &self.inner.gates
-    }
-
-    pub fn store(&self) -> &Store {
-        &self.inner.store
-    }
-
-    /// The current verdict of a snapshot, evaluated now.
-    pub fn verdict(&self, gate: &str, snapshot: &str) -> Option<(Snapshot, Verdict)> {
-        let spec = self.inner.gates.iter().find(|g| g.name == gate)?;
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        let snapshot = tracker.snapshot(gate, snapshot)?.clone();
-        let verdict = reconcile::evaluate_one(spec, &tracker, &snapshot, self.inner.clock.now());
-        Some((snapshot, verdict))
-    }
-
-    /// The snapshots a gate tracks, oldest first.
-    pub fn snapshots(&self, gate: &str) -> Vec<Snapshot> {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        tracker.snapshots(gate).to_vec()
-    }
-
-    /// One tracked snapshot of a gate.
-    pub fn snapshot(&self, gate: &str, name: &str) -> Option<Snapshot> {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        tracker.snapshot(gate, name).cloned()
-    }
-
-    /// Whether `name` is the newest snapshot the gate tracks.
-    pub fn is_newest_snapshot(&self, gate: &str, name: &str) -> bool {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        tracker
-            .snapshots(gate)
-            .last()
-            .is_some_and(|newest| newest.name == name)
     }
 
     fn namespaces(&self) -> Vec<String> {

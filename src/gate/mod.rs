@@ -20,8 +20,8 @@ pub use model::{
     SnapshotKey,
 };
 pub use policy::{CellPolicy, Maturity, Policy, VersionCatalog};
-pub use release::{ReleaseKind, ReleaseRecord, ReleaseStatus};
-pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate};
+pub use release::{ReleaseKind, ReleaseRecord, ReleaseStatus, release_line};
+pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate, verdict_line};
 
 #[cfg(test)]
 mod tests;

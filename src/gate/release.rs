@@ -9,8 +9,9 @@ use jiff::Timestamp;
 use super::SnapshotKey;
 
 /// Which path decided the release.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[derive(strum::Display, strum::IntoStaticStr, strum::EnumString)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::EnumString,
+)]
 #[strum(serialize_all = "kebab-case")]
 pub enum ReleaseKind {
     /// The gate passed and the gate releases automatically.
@@ -22,8 +23,9 @@ pub enum ReleaseKind {
 }
 
 /// Where a Release stands, from gatebot's decision to Konflux's `Released` condition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[derive(strum::Display, strum::IntoStaticStr, strum::EnumString)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::EnumString,
+)]
 #[strum(serialize_all = "kebab-case")]
 pub enum ReleaseStatus {
     /// Decided; the Release object may not exist in the cluster yet.
@@ -61,6 +63,20 @@ impl ReleaseRecord {
     pub fn key(&self) -> SnapshotKey {
         SnapshotKey::new(&self.gate, &self.snapshot)
     }
+}
+
+/// "Release hypershift-operator-main-…-1a2b3c4d succeeded"
+pub fn release_line(release: &ReleaseRecord) -> String {
+    let state = match release.status {
+        ReleaseStatus::Decided => "is decided and being created".to_string(),
+        ReleaseStatus::Progressing => "is created; Konflux is releasing it".to_string(),
+        ReleaseStatus::Succeeded => "succeeded".to_string(),
+        ReleaseStatus::Failed => match release.status_message.as_deref() {
+            Some(message) if !message.is_empty() => format!("failed: {message}"),
+            _ => "failed".to_string(),
+        },
+    };
+    format!("Release {} {state}", release.name)
 }
 
 #[cfg(test)]

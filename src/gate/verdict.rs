@@ -169,3 +169,12 @@ pub fn evaluate(input: &GateInput<'_>) -> Verdict {
     };
     Evaluator::new(input.policy, input.catalog).verdict(subject, input.runs.iter().copied())
 }
+
+/// "BLOCKED — 9 of 13 required passed, 1 failed, 3 waiting"
+pub fn verdict_line(verdict: &Verdict) -> String {
+    let decision = verdict.decision.as_str().to_uppercase();
+    match &verdict.decision {
+        Decision::Superseded { by } => format!("{decision} by {by} — {}", verdict.tally),
+        _ => format!("{decision} — {}", verdict.tally),
+    }
+}

@@ -17,6 +17,7 @@ use crate::chat::{ChatFront, Roles};
 use crate::clock::Clock;
 use crate::config::RolesConfig;
 use crate::engine::Engine;
+use crate::store::Store;
 
 /// The channel the sandbox's chat pretends to be.
 const CHANNEL: &str = "sandbox";
@@ -31,7 +32,7 @@ pub struct SandboxChat {
 }
 
 impl SandboxChat {
-    pub fn new(engine: Engine, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(engine: Engine, store: Store, clock: Arc<dyn Clock>) -> Self {
         let (sender, said) = mpsc::unbounded_channel();
         let surface = Arc::new(ConsoleSurface::new(CHANNEL, Captured(sender)));
         let roles = RolesConfig {
@@ -39,7 +40,8 @@ impl SandboxChat {
             approvers: vec![YOU.into(), "alice".into(), "bob".into()],
             admins: Vec::new(),
         };
-        let front = ChatFront::new(engine, surface.clone(), Roles::new(roles, surface), clock);
+        let roles = Roles::new(roles, surface.clone());
+        let front = ChatFront::new(engine, store, surface, roles, clock);
         Self {
             front,
             said,

@@ -3,8 +3,10 @@
 //! Slack, from the user `you` or, with a leading `as <user>`, from someone else. The sandbox adds
 //! `explain` (the matrix with every cell's reason), its own `help`, and `quit`.
 
-use crate::commands::answers::{SnapshotFacts, explain, resolve};
+use crate::commands::answers::{explain, resolve};
+
 use crate::commands::{Catalogue, SnapshotArg, render_overview};
+use crate::engine::SnapshotFacts;
 use crate::gate::{Policy, VersionCatalog};
 
 /// A command line, understood.

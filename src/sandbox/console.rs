@@ -12,7 +12,7 @@ use std::io::Write;
 use jiff::SignedDuration;
 
 use super::view::{LEGEND, compact_line, log_lines, offset_text, status_block};
-use crate::commands::answers::SnapshotFacts;
+use crate::engine::SnapshotFacts;
 use crate::gate::{Policy, VersionCatalog};
 
 pub struct Console {

@@ -22,7 +22,7 @@ use super::timeline::{Happening, What};
 use super::world::{World, snapshot_object};
 use crate::clock::{Clock, ManualClock};
 use crate::engine::{Engine, GateSpec};
-use crate::gate::ReleaseStatus;
+use crate::gate::{ReleaseStatus, SnapshotKey};
 use gatebot_emulators::prow::BuildResult;
 
 /// How often the clock moves, in real time.
@@ -213,7 +213,7 @@ impl Player {
         else {
             let verdict = self
                 .engine
-                .verdict(&self.gate.name, snapshot)
+                .verdict(&SnapshotKey::new(&self.gate.name, snapshot))
                 .map(|(_, verdict)| {
                     format!(
                         "its verdict is {} — {}",
@@ -256,7 +256,11 @@ impl Player {
     async fn catch_up(&self) -> Result<(), PlayError> {
         let caught_up = tokio::time::timeout(CATCH_UP_LIMIT, async {
             for snapshot in self.digests.keys() {
-                while self.engine.verdict(&self.gate.name, snapshot).is_none() {
+                while self
+                    .engine
+                    .verdict(&SnapshotKey::new(&self.gate.name, snapshot))
+                    .is_none()
+                {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
             }
@@ -284,8 +288,7 @@ impl Player {
     async fn release_status_is(&self, snapshot: &str, status: ReleaseStatus) -> bool {
         let record = self
             .engine
-            .store()
-            .release_for_snapshot(&self.gate.name, snapshot)
+            .release(&SnapshotKey::new(&self.gate.name, snapshot))
             .await;
         matches!(record, Ok(Some(record)) if record.status == status)
     }

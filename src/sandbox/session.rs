@@ -21,12 +21,12 @@ use super::terminal::{Input, Keyboard};
 use super::timeline::timeline;
 use super::view::{event_text, offset_text};
 use super::world::World;
-use crate::chat::launch::{ChatMode, start_chat};
+use crate::chat::launch::{ChatMode, ChatServices, start_chat};
 use crate::clock::{Clock, ManualClock};
-use crate::commands::EmergencySettings;
-use crate::commands::answers::SnapshotFacts;
 use crate::config::ChatConfig;
-use crate::engine::{Engine, GateEvent, GateSpec, Pace};
+use crate::emergency::EmergencySettings;
+use crate::engine::{Engine, GateEvent, GateSpec, Pace, SnapshotFacts};
+use crate::store::Store;
 
 /// The moment every scenario starts: a Tuesday morning, release day.
 const START: Timestamp = Timestamp::constant(1_778_569_200, 0); // 2026-05-12T07:00:00Z
@@ -79,7 +79,7 @@ pub async fn run(setup: Setup) -> Outcome {
     let engine = world.engine(pace()).await;
     let (stop, engine_task) = start_engine(&engine);
     let slack_task = match &setup.slack {
-        Some(chat) => match start_slack(chat, &engine, &clock, &stop).await {
+        Some(chat) => match start_slack(chat, &engine, &world.store().await, &clock, &stop).await {
             Ok(task) => Some(task),
             Err(error) => {
                 let _ = stop.send(true);
@@ -101,7 +101,7 @@ pub async fn run(setup: Setup) -> Outcome {
         console,
         keyboard,
         said: HashMap::new(),
-        chat: SandboxChat::new(engine.clone(), Arc::new(clock.clone())),
+        chat: SandboxChat::new(engine.clone(), world.store().await, Arc::new(clock.clone())),
     };
     session.banner(&setup);
     session.refresh().await;
@@ -139,6 +139,7 @@ pub async fn run(setup: Setup) -> Outcome {
 async fn start_slack(
     chat: &ChatConfig,
     engine: &Engine,
+    store: &Store,
     clock: &ManualClock,
     stop: &watch::Sender<bool>,
 ) -> anyhow::Result<tokio::task::JoinHandle<()>> {
@@ -147,10 +148,13 @@ async fn start_slack(
         ChatMode::Slack,
         Some(chat),
         YOU,
-        engine,
-        &clock,
-        None,
-        EmergencySettings::default(),
+        ChatServices {
+            engine,
+            store,
+            clock: &clock,
+            escalation: None,
+            emergency: EmergencySettings::default(),
+        },
     )
     .await?
     .expect("Slack mode with a chat configuration starts a chat");
@@ -435,21 +439,13 @@ impl Session {
 
     /// What is known about every snapshot of the gate now, oldest first.
     async fn facts(&self) -> Vec<SnapshotFacts> {
-        let store = self.engine.store();
-        let snapshots = store.snapshots(&self.gate.name).await.unwrap_or_default();
-        let releases = store.releases(&self.gate.name).await.unwrap_or_default();
-        let mut facts: Vec<SnapshotFacts> = snapshots
-            .iter()
-            .filter_map(|s| {
-                let (snapshot, verdict) = self.engine.verdict(&self.gate.name, &s.name)?;
-                let release = releases.iter().find(|r| r.snapshot == s.name).cloned();
-                Some(SnapshotFacts {
-                    snapshot,
-                    verdict,
-                    release,
-                })
-            })
-            .collect();
+        let mut facts = match self.engine.facts_of_gate(&self.gate.name).await {
+            Ok(facts) => facts,
+            Err(error) => {
+                tracing::warn!(%error, "cannot read the snapshots' Releases");
+                Vec::new()
+            }
+        };
         facts.sort_by(|a, b| {
             (a.snapshot.created_at, &a.snapshot.name)
                 .cmp(&(b.snapshot.created_at, &b.snapshot.name))

@@ -1,7 +1,8 @@
 //! The schema, embedded in the binary so a deployed gatebot needs no files beside it.
 //!
-//! SQLite and Postgres each get their own SQL because their DDL differs (auto-increment keys);
-//! both lists must hold the same versions. A new migration is one new line in `MIGRATIONS`.
+//! SQLite and Postgres each get their own SQL where their DDL differs (auto-increment keys); a
+//! migration in portable SQL (`migrations/shared/`) names one file for both. A new migration is
+//! one new entry in `MIGRATIONS`.
 
 use std::borrow::Cow;
 
@@ -45,6 +46,13 @@ const MIGRATIONS: &[Step] = &[
         description: "emergency",
         sqlite: include_str!("../../migrations/sqlite/0004_emergency.sql"),
         postgres: include_str!("../../migrations/postgres/0004_emergency.sql"),
+    },
+    // Portable SQL, so one file serves both backends.
+    Step {
+        version: 5,
+        description: "approvals",
+        sqlite: include_str!("../../migrations/shared/0005_approvals.sql"),
+        postgres: include_str!("../../migrations/shared/0005_approvals.sql"),
     },
 ];
 

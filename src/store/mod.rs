@@ -5,6 +5,7 @@
 //! through sqlx's `Any` driver. SQL stays in the subset both understand; times are unix seconds
 //! in `BIGINT` columns because `Any` cannot decode timestamp types. Each table has its own file.
 
+mod approvals;
 mod audit;
 mod chat;
 mod cursors;
@@ -25,7 +26,6 @@ use migrations::{Backend, migrator};
 
 pub use audit::AuditEntry;
 pub use chat::{ChatThread, OutboxEntry};
-pub use emergency::{Approval, Closing, EmergencyRequest, RequestState};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
 pub use releases::{ReleaseClaim, ReleasePlanCheck, UnexpectedRelease};

@@ -6,12 +6,14 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use gatebot::chat::{ChatFront, ChatSurface, Notifier, Roles, serve_chat};
-use gatebot::commands::EmergencySettings;
+use gatebot::chat::{ChatFront, ChatSurface, Roles, serve_chat};
 use gatebot::config::RolesConfig;
+use gatebot::emergency::{EmergencySettings, Sweeper};
 use gatebot::jira::Secret;
 use gatebot::sandbox::world::{World, digest};
 use gatebot::slack::{ChannelPacing, SlackListener, SlackSurface, SlackTokens, SocketModeSettings};
+use gatebot::status_thread::Notifier;
+use gatebot::store::Store;
 use gatebot_emulators::prow::BuildResult;
 use gatebot_emulators::slack::{EmulatedUser, Ephemeral, Message, SlackEmulator, Workspace};
 use tokio::sync::{mpsc, oneshot};
@@ -66,7 +68,7 @@ pub fn report_all(
 pub struct ChatSetup {
     pub roles: RolesConfig,
     pub emergency: EmergencySettings,
-    /// How often the notifier looks for expired emergency requests.
+    /// How often the emergency sweep looks for expired requests.
     pub expiry_check: Duration,
 }
 
@@ -88,6 +90,8 @@ impl Default for ChatSetup {
 /// the world's clock.
 pub struct Bot {
     pub running: Running,
+    /// The store the chat front keeps its records in (requests, audit, threads).
+    pub store: Store,
     chat: JoinHandle<()>,
     stop: Option<oneshot::Sender<()>>,
     listener: Arc<SlackListener>,
@@ -117,19 +121,32 @@ impl Bot {
         let listener = Arc::new(SlackListener::start(
             client, &tokens, CHANNEL, &settings, requests,
         ));
+        let store = world.store().await;
         let front = ChatFront::new(
             running.engine.clone(),
+            store.clone(),
             surface.clone(),
             Roles::new(setup.roles, surface.clone()),
             clock.clone(),
         )
         .with_emergency(setup.emergency.clone());
-        let notifier = Notifier::new(running.engine.clone(), surface, clock)
-            .with_coalesce(Duration::from_millis(200))
-            .with_expiry_check(setup.expiry_check)
-            .with_emergency(setup.emergency);
+        let notifier = Notifier::new(
+            running.engine.clone(),
+            store.clone(),
+            surface.clone(),
+            clock.clone(),
+        )
+        .with_coalesce(Duration::from_millis(200));
+        let sweeper = Sweeper {
+            engine: running.engine.clone(),
+            store: store.clone(),
+            surface,
+            settings: setup.emergency,
+            clock,
+            every: setup.expiry_check,
+        };
         let (stop, stopped) = oneshot::channel();
-        let chat = tokio::spawn(serve_chat(front, notifier, incoming, async move {
+        let chat = tokio::spawn(serve_chat(front, notifier, sweeper, incoming, async move {
             let _ = stopped.await;
         }));
         let mut connected = listener.connected();
@@ -139,6 +156,7 @@ impl Bot {
             .unwrap();
         Self {
             running,
+            store,
             chat,
             stop: Some(stop),
             listener,

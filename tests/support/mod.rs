@@ -14,6 +14,7 @@ use gatebot::clock::SystemClock;
 use gatebot::config::Config;
 use gatebot::engine::{Engine, GateSpec, Pace};
 use gatebot::sandbox::world::World;
+use gatebot::store::Store;
 use tokio::task::JoinHandle;
 
 /// A gate over 4.20 (GA) and 4.21 (pre-release) × aws, azure × baseline, upgrade-from-zero:
@@ -122,6 +123,8 @@ pub async fn world() -> World {
 /// An engine running in the background; dropping or `kill`ing it stops it abruptly.
 pub struct Running {
     pub engine: Engine,
+    /// The world's store, to check what the engine recorded.
+    pub store: Store,
     task: JoinHandle<()>,
 }
 
@@ -130,7 +133,11 @@ impl Running {
         let engine = world.engine(fast_pace()).await;
         let background = engine.clone();
         let task = tokio::spawn(async move { background.run(std::future::pending()).await });
-        Self { engine, task }
+        Self {
+            engine,
+            store: world.store().await,
+            task,
+        }
     }
 
     /// Stops the engine wherever it is, like a killed process.

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use jiff::Timestamp;
 
-use crate::store::{Approval, EmergencyRequest};
+use super::EmergencyRequest;
+use crate::approvals::Approval;
 
 /// The annotations, under `prefix` (such as `release.hypershift.io`). The justification is
 /// kept exactly as typed.
@@ -23,13 +24,13 @@ pub fn emergency_annotations(
     let mut annotations = BTreeMap::from([
         ("emergency", "true".to_string()),
         ("justification", request.justification.clone()),
-        ("request-id", request.id.clone()),
-        ("requested-by", request.requester.clone()),
-        ("requested-at", request.requested_at.to_string()),
+        ("request-id", request.approval.id.clone()),
+        ("requested-by", request.approval.requester.clone()),
+        ("requested-at", request.approval.requested_at.to_string()),
         ("approved-by", approvers.join(",")),
         ("approved-at", approved_at.to_string()),
     ]);
-    if let Some(permalink) = &request.permalink {
+    if let Some(permalink) = &request.approval.permalink {
         annotations.insert("request-permalink", permalink.clone());
     }
     annotations
@@ -41,7 +42,8 @@ pub fn emergency_annotations(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::RequestState;
+    use crate::approvals::RequestState;
+    use crate::emergency::test_request::sample_request;
 
     fn at(text: &str) -> Timestamp {
         text.parse().unwrap()
@@ -49,31 +51,14 @@ mod tests {
 
     #[test]
     fn every_fact_of_the_approval_is_on_the_release() {
-        let request = EmergencyRequest {
-            id: "em-1a2b3c4d".into(),
-            gate: "hypershift-operator".into(),
-            snapshot: "snap-1".into(),
-            digest: None,
-            git_revision: None,
-            gate_state: "BLOCKED".into(),
-            requester: "U0REQ".into(),
-            justification: "<!channel> & <@U123> said \"ship\"".into(),
-            approvals_needed: 2,
-            state: RequestState::Pending,
-            requested_at: at("2026-05-12T10:00:00Z"),
-            expires_at: at("2026-05-12T12:00:00Z"),
-            channel: "C0REL".into(),
-            thread_ts: None,
-            message_ts: Some("1.2".into()),
-            permalink: Some("https://slack.example/archives/C0REL/p12".into()),
-            closed_by: None,
-            closed_at: None,
-            reason: None,
-            release_name: None,
-        };
+        let mut request = sample_request(RequestState::Pending);
+        request.justification = "<!channel> & <@U123> said \"ship\"".into();
+        request.approval.message_ts = Some("1.2".into());
+        request.approval.permalink = Some("https://slack.example/archives/C0REL/p12".into());
         let approvals = ["U0ONE", "U0TWO"].map(|approver| Approval {
             approver: approver.into(),
             approved_at: at("2026-05-12T10:30:00Z"),
+            subject_digest: "d1".into(),
         });
         let annotations = emergency_annotations(
             "release.example.com",

@@ -9,19 +9,17 @@
 use jiff::Timestamp;
 
 use super::annotations::emergency_annotations;
-use super::close::refresh_message;
 use super::message::alert_message;
-use super::settings::EmergencySettings;
-use crate::chat::{ChatSurface, Placement};
-use crate::engine::{Decided, Engine, GateSpec, ReleaseDecision};
+use super::{Emergencies, EmergencyRequest};
+use crate::approvals::{Approval, Closing, RequestState};
+use crate::chat::Placement;
+use crate::engine::{Decided, GateSpec, ReleaseDecision};
 use crate::gate::{ReleaseKind, ReleaseRecord};
-use crate::store::{Approval, Closing, EmergencyRequest, RequestState, StoreError};
+use crate::store::StoreError;
 
 /// An approved request and where its approval came from.
 pub struct Grant<'a> {
-    pub engine: &'a Engine,
-    pub surface: &'a dyn ChatSurface,
-    pub settings: &'a EmergencySettings,
+    pub room: Emergencies<'a>,
     pub gate: &'a GateSpec,
     pub request: &'a EmergencyRequest,
     pub approvals: &'a [Approval],
@@ -44,20 +42,16 @@ pub enum Granted {
 impl Grant<'_> {
     pub async fn release(&self) -> Result<Granted, StoreError> {
         let decision = self.decision();
-        match self.engine.decide_release(self.gate, &decision).await? {
+        let engine = self.room.engine;
+        match engine.decide_release(self.gate, &decision).await? {
             Decided::Existing(existing) => {
                 self.close_as_overtaken(&existing).await?;
                 Ok(Granted::Overtaken(existing))
             }
             Decided::New(record) => {
-                self.engine.create_decided_releases().await?;
-                let release = self
-                    .engine
-                    .store()
-                    .release_for_snapshot(&self.gate.name, &self.request.snapshot)
-                    .await?
-                    .unwrap_or(record);
-                refresh_message(self.engine, self.surface, &self.request.id).await?;
+                engine.create_decided_releases().await?;
+                let release = engine.release(&self.request.key).await?.unwrap_or(record);
+                self.room.refresh_message(&self.request.approval.id).await?;
                 self.announce(&release).await;
                 Ok(Granted::Released(release))
             }
@@ -68,13 +62,13 @@ impl Grant<'_> {
         let request = self.request;
         let approvers: Vec<&str> = self.approvals.iter().map(|a| a.approver.as_str()).collect();
         ReleaseDecision {
-            snapshot: &request.snapshot,
+            snapshot: &request.key.snapshot,
             kind: ReleaseKind::Emergency,
-            release_plan: self.settings.release_plan(self.gate),
+            release_plan: self.room.settings.release_plan(self.gate),
             reason: format!(
                 "emergency release requested by {} and approved by {}; the gate was {} when \
                  requested",
-                request.requester,
+                request.approval.requester,
                 approvers.join(", "),
                 request.gate_state
             ),
@@ -83,7 +77,7 @@ impl Grant<'_> {
             thread: self.thread,
             now: self.approved_at,
             annotations: emergency_annotations(
-                &self.settings.annotation_prefix,
+                &self.room.settings.annotation_prefix,
                 request,
                 self.approvals,
                 self.approved_at,
@@ -97,20 +91,21 @@ impl Grant<'_> {
             by: self.approver,
             at: self.approved_at,
             reason: Some("the snapshot was released another way first"),
-            release_name: Some(&existing.name),
         };
-        self.engine
-            .store()
-            .close_emergency_request(&self.request.id, RequestState::Approved, &closing)
+        let id = &self.request.approval.id;
+        self.room
+            .store
+            .close_emergency_request(id, RequestState::Approved, &closing, Some(&existing.name))
             .await?;
-        refresh_message(self.engine, self.surface, &self.request.id).await
+        self.room.refresh_message(id).await
     }
 
     /// Posts the channel alert; a chat failure is logged, as the Release and the audit log
     /// already hold what happened.
     async fn announce(&self, release: &ReleaseRecord) {
-        let thread_link = match &self.request.thread_ts {
-            Some(thread) => self.surface.permalink(thread).await.ok(),
+        let surface = self.room.surface;
+        let thread_link = match &self.request.approval.thread_ts {
+            Some(thread) => surface.permalink(thread).await.ok(),
             None => None,
         };
         let alert = alert_message(
@@ -120,7 +115,7 @@ impl Grant<'_> {
             thread_link.as_deref(),
         );
         let mark = format!("emergency-release:{}", release.name);
-        if let Err(error) = self.surface.post(Placement::TopLevel, &mark, &alert).await {
+        if let Err(error) = surface.post(Placement::TopLevel, &mark, &alert).await {
             tracing::error!(%error, release = %release.name, "could not announce the emergency Release");
         }
     }

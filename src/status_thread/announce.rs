@@ -8,7 +8,7 @@
 use crate::engine::GateEvent;
 use crate::gate::{CellState, CellVerdict, Decision, RunRef};
 
-use super::mrkdwn;
+use crate::chat::mrkdwn;
 
 /// A thread reply, and the status message it belongs under.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -7,14 +7,15 @@
 
 use jiff::Timestamp;
 
-use crate::commands::answers::{SnapshotFacts, release_line, verdict_line};
-use crate::gate::ReleaseRecord;
+use crate::chat::message::{MAX_SECTION_CHARS, Message};
+use crate::chat::mrkdwn;
+use crate::engine::SnapshotFacts;
 use crate::gate::explain::age;
 use crate::gate::matrix::{Column, Matrix, Row};
-use crate::gate::{CellState, CellVerdict, Decision, Policy, Snapshot, Verdict, VersionCatalog};
-
-use super::message::{MAX_SECTION_CHARS, Message};
-use super::mrkdwn;
+use crate::gate::{
+    CellState, CellVerdict, Decision, Policy, ReleaseRecord, Snapshot, Verdict, VersionCatalog,
+    release_line, verdict_line,
+};
 
 /// Hex digits of a digest shown after `sha256:`; twelve tell images apart, as `docker images`.
 const SHORT_DIGEST_HEX: usize = 12;

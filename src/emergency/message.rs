@@ -5,13 +5,10 @@
 //! Everything a person typed — the justification, a denial's reason — is escaped, so it shows
 //! exactly as written and cannot ping the channel.
 
-use crate::chat::{Button, ButtonStyle, Message, mrkdwn};
+use super::EmergencyRequest;
+use crate::approvals::{Approval, RequestState, decision_buttons};
+use crate::chat::{Message, mrkdwn};
 use crate::gate::ReleaseRecord;
-use crate::store::{Approval, EmergencyRequest, RequestState};
-
-/// The `action_id`s of the request's buttons. Their values are the command lines they run.
-pub const APPROVE_ACTION: &str = "emergency-approve";
-pub const DENY_ACTION: &str = "emergency-deny";
 
 /// The mark the request message carries, so that it can be found again when gatebot did not
 /// learn where it landed.
@@ -21,22 +18,20 @@ pub fn request_mark(id: &str) -> String {
 
 /// The request message as it stands: open with its buttons, or decided with its outcome.
 pub fn request_message(request: &EmergencyRequest, approvals: &[Approval]) -> Message {
-    let id = &request.id;
-    let snapshot = &request.snapshot;
-    let fallback = match request.state {
+    let approval = &request.approval;
+    let id = &approval.id;
+    let snapshot = &request.key.snapshot;
+    let fallback = match approval.state {
         RequestState::Pending => {
             format!("Emergency release requested for {snapshot}: approve or deny {id}")
         }
-        state => format!(
-            "Emergency release request {id} for {snapshot}: {}",
-            state.as_str()
-        ),
+        state => format!("Emergency release request {id} for {snapshot}: {state}"),
     };
     let mut message = Message::new(fallback)
         .header("Emergency release requested")
         .section(&format!(
             ":rotating_light: {} asks to release {} before its gate passed.",
-            person(&request.requester),
+            person(&approval.requester),
             code(snapshot)
         ))
         .section(&facts(request))
@@ -49,13 +44,13 @@ pub fn request_message(request: &EmergencyRequest, approvals: &[Approval]) -> Me
             "*Approved so far* by {} ({} of {})",
             people(approvals.iter().map(|approval| approval.approver.as_str())),
             approvals.len(),
-            request.approvals_needed
+            approval.approvals_needed
         ));
     }
-    if request.state != RequestState::Pending {
+    if approval.state != RequestState::Pending {
         return message.section(&outcome(request));
     }
-    let approvals = match request.approvals_needed {
+    let approvals = match approval.approvals_needed {
         1 => "one approval".to_string(),
         n => format!("{n} approvals"),
     };
@@ -64,23 +59,10 @@ pub fn request_message(request: &EmergencyRequest, approvals: &[Approval]) -> Me
             "Request {} · needs {approvals} from approvers other than {} · expires {} · \
              or type `approve {id}`, or `deny {id} <reason>`",
             code(id),
-            person(&request.requester),
-            request.expires_at
+            person(&approval.requester),
+            approval.expires_at
         ))
-        .actions(vec![
-            Button {
-                action_id: APPROVE_ACTION.into(),
-                label: "Approve".into(),
-                value: format!("approve {id}"),
-                style: ButtonStyle::Primary,
-            },
-            Button {
-                action_id: DENY_ACTION.into(),
-                label: "Deny".into(),
-                value: format!("deny {id}"),
-                style: ButtonStyle::Danger,
-            },
-        ])
+        .actions(decision_buttons(id))
 }
 
 /// The channel alert for a Release created in an emergency: what, why, who, and links to the
@@ -93,31 +75,31 @@ pub fn alert_message(
 ) -> Message {
     let title = "Emergency release created — requires review";
     let mut links = Vec::new();
-    if let Some(permalink) = &request.permalink {
+    if let Some(permalink) = &request.approval.permalink {
         links.push(mrkdwn::link(
             permalink,
-            &format!("Emergency request {}", request.id),
+            &format!("Emergency request {}", request.approval.id),
         ));
     }
     if let Some(thread) = thread_link {
         links.push(mrkdwn::link(
             thread,
-            &format!("status thread of {}", request.snapshot),
+            &format!("status thread of {}", request.key.snapshot),
         ));
     }
     let mut message = Message::new(format!(
         "{title}: Release {} of {}",
-        release.name, request.snapshot
+        release.name, request.key.snapshot
     ))
     .header(title)
     .section(&format!(
         ":rotating_light: Release {} of {} was created without its gate (plan {}, namespace {}).\n\
          Requested by {}, approved by {}.",
         code(&release.name),
-        code(&request.snapshot),
+        code(&request.key.snapshot),
         code(&release.release_plan),
         code(&release.namespace),
-        person(&request.requester),
+        person(&request.approval.requester),
         people(approvals.iter().map(|approval| approval.approver.as_str()))
     ))
     .section(&format!(
@@ -135,8 +117,8 @@ fn facts(request: &EmergencyRequest) -> String {
         |value: &Option<String>| value.as_deref().map_or_else(|| "unknown".to_string(), code);
     format!(
         "*Snapshot* {} (gate {})\n*Image digest* {}\n*Git revision* {}\n*Gate when requested* {}",
-        code(&request.snapshot),
-        code(&request.gate),
+        code(&request.key.snapshot),
+        code(&request.key.gate),
         or_unknown(&request.digest),
         or_unknown(&request.git_revision),
         mrkdwn::escape(&request.gate_state)
@@ -144,24 +126,25 @@ fn facts(request: &EmergencyRequest) -> String {
 }
 
 fn outcome(request: &EmergencyRequest) -> String {
-    let by = request
+    let approval = &request.approval;
+    let by = approval
         .closed_by
         .as_deref()
         .map_or_else(String::new, person);
-    let at = request
+    let at = approval
         .closed_at
         .map_or_else(String::new, |at| at.to_string());
     let release = request
         .release_name
         .as_deref()
         .map_or_else(String::new, code);
-    match request.state {
+    match approval.state {
         RequestState::Approved => format!(
             ":white_check_mark: *Approved* by {by} at {at}. Release {release} is created without \
              the gate and requires review."
         ),
         RequestState::Denied => {
-            let reason = request
+            let reason = approval
                 .reason
                 .as_deref()
                 .map_or_else(|| "no reason given".to_string(), mrkdwn::escape);
@@ -170,12 +153,12 @@ fn outcome(request: &EmergencyRequest) -> String {
         RequestState::Expired => format!(
             ":hourglass: *Expired* at {} without the approvals it needed. Nothing was released; \
              ask again with `emergency` if it is still needed.",
-            request.expires_at
+            approval.expires_at
         ),
         RequestState::Overtaken => format!(
             ":fast_forward: *Closed*: {} has Release {release} already, so no emergency Release \
              was created.",
-            code(&request.snapshot)
+            code(&request.key.snapshot)
         ),
         RequestState::Pending => String::new(),
     }
@@ -210,32 +193,19 @@ fn code(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::chat::Block;
-    use jiff::Timestamp;
+    use crate::emergency::test_request::sample_request;
 
     fn request(state: RequestState) -> EmergencyRequest {
-        let at = |text: &str| text.parse::<Timestamp>().unwrap();
-        EmergencyRequest {
-            id: "em-1a2b3c4d".into(),
-            gate: "hypershift-operator".into(),
-            snapshot: "snap-1".into(),
-            digest: Some("sha256:abc".into()),
-            git_revision: None,
-            gate_state: "BLOCKED — 6 of 8 required passed, 2 failed".into(),
-            requester: "U0REQ".into(),
-            justification: "<!channel> & <@U123>\nsecond line".into(),
-            approvals_needed: 1,
-            state,
-            requested_at: at("2026-05-12T10:00:00Z"),
-            expires_at: at("2026-05-12T12:00:00Z"),
-            channel: "C0REL".into(),
-            thread_ts: None,
-            message_ts: None,
-            permalink: None,
-            closed_by: Some("U0APP".into()),
-            closed_at: Some(at("2026-05-12T10:05:00Z")),
-            reason: Some("not <!here>".into()),
-            release_name: Some("snap-1-1a2b3c4d".into()),
-        }
+        let mut request = sample_request(state);
+        request.digest = Some("sha256:abc".into());
+        request.gate_state = "BLOCKED — 6 of 8 required passed, 2 failed".into();
+        request.justification = "<!channel> & <@U123>\nsecond line".into();
+        request.approval.approvals_needed = 1;
+        request.approval.closed_by = Some("U0APP".into());
+        request.approval.closed_at = Some("2026-05-12T10:05:00Z".parse().unwrap());
+        request.approval.reason = Some("not <!here>".into());
+        request.release_name = Some("snap-1-1a2b3c4d".into());
+        request
     }
 
     fn text(message: &Message) -> String {

@@ -6,9 +6,8 @@
 //! coalesced: everything that arrives within the coalescing window makes one edit per snapshot
 //! and at most one reply per thread.
 //!
-//! The notifier also sweeps emergency requests now and then, and once at start: requests whose
-//! time ran out are closed, so their messages stop offering buttons that can no longer work, and
-//! an approval that a stop interrupted before its Release was decided is granted.
+//! The outbox and the threads' places are the notifier's own records in the store; what a
+//! snapshot looks like comes from the engine's read API.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
@@ -20,46 +19,41 @@ use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 
 use super::announce::{announcement, emergency_release_created};
-use super::message::Message;
 use super::status_message::status_message;
-use super::surface::{ChatError, ChatSurface, Placement};
+use crate::chat::mrkdwn;
+use crate::chat::{ChatError, ChatSurface, Message, Placement};
 use crate::clock::Clock;
-use crate::commands::answers::SnapshotFacts;
-use crate::commands::{EmergencySettings, expire_overdue, grant_interrupted_approvals};
-use crate::engine::{Engine, GateEvent, GateSpec, ReleaseMode};
-use crate::gate::ReleaseKind;
-use crate::store::{ChatThread, OutboxEntry, StoreError};
+use crate::engine::{Engine, GateEvent, ReleaseMode, SnapshotFacts};
+use crate::gate::{ReleaseKind, SnapshotKey};
+use crate::store::{ChatThread, OutboxEntry, Store, StoreError};
 
 /// How long after a change the notifier waits for more before posting.
 pub const DEFAULT_COALESCE: Duration = Duration::from_secs(2);
 /// How long to wait before trying again after the chat service failed.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(15);
-/// How often emergency requests are swept; an expired request is refused when clicked in
-/// between, so this only decides how soon its buttons disappear.
-pub const DEFAULT_EXPIRY_CHECK: Duration = Duration::from_secs(30);
 
 /// Keeps the status threads of every gate up to date on one chat surface.
 pub struct Notifier {
     engine: Engine,
+    store: Store,
     surface: Arc<dyn ChatSurface>,
     clock: Arc<dyn Clock>,
     coalesce: Duration,
-    expiry_check: Duration,
-    emergency: EmergencySettings,
 }
 
-/// A snapshot, as `(gate, snapshot)`.
-type Key = (String, String);
-
 impl Notifier {
-    pub fn new(engine: Engine, surface: Arc<dyn ChatSurface>, clock: Arc<dyn Clock>) -> Self {
+    pub fn new(
+        engine: Engine,
+        store: Store,
+        surface: Arc<dyn ChatSurface>,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
         Self {
             engine,
+            store,
             surface,
             clock,
             coalesce: DEFAULT_COALESCE,
-            expiry_check: DEFAULT_EXPIRY_CHECK,
-            emergency: EmergencySettings::default(),
         }
     }
 
@@ -68,27 +62,12 @@ impl Notifier {
         self
     }
 
-    /// How often emergency requests are swept (every 30 s by default).
-    pub fn with_expiry_check(mut self, every: Duration) -> Self {
-        self.expiry_check = every;
-        self
-    }
-
-    /// The emergency rules an interrupted approval is granted under: the same as the chat
-    /// front's.
-    pub fn with_emergency(mut self, emergency: EmergencySettings) -> Self {
-        self.emergency = emergency;
-        self
-    }
-
     /// Follows the engine until `shutdown`, then posts what is still pending once more.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let mut events = self.engine.subscribe();
-        let mut dirty: BTreeSet<Key> = self.snapshots_to_refresh().await;
+        let mut dirty: BTreeSet<SnapshotKey> = self.snapshots_to_refresh().await;
         // Whatever a previous run queued is posted first.
         let mut flush_at = Some(Instant::now());
-        let mut expiry_checks = tokio::time::interval(self.expiry_check);
-        expiry_checks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         tokio::pin!(shutdown);
         loop {
             let due = async {
@@ -112,7 +91,6 @@ impl Notifier {
                     }
                     Err(RecvError::Closed) => break,
                 },
-                _ = expiry_checks.tick() => self.sweep_emergency_requests().await,
                 () = due => {
                     flush_at = match self.flush(&mut dirty).await {
                         Ok(()) => None,
@@ -130,31 +108,29 @@ impl Notifier {
     }
 
     /// Notes what an event changes, and queues its thread line durably.
-    async fn absorb(&self, event: &GateEvent, dirty: &mut BTreeSet<Key>) {
-        if let Some((gate, snapshot)) = subject(event) {
-            dirty.insert((gate.to_string(), snapshot.to_string()));
+    async fn absorb(&self, event: &GateEvent, dirty: &mut BTreeSet<SnapshotKey>) {
+        let key = subject(event);
+        if let Some(key) = &key {
+            dirty.insert(key.clone());
         }
-        let manual = |gate: &str| {
-            self.gate(gate)
+        let manual = key.as_ref().is_some_and(|key| {
+            self.engine
+                .gate(&key.gate)
                 .is_some_and(|spec| spec.release_mode == ReleaseMode::Manual)
-        };
-        let gate_of_event = subject(event).map(|(gate, _)| gate).unwrap_or_default();
-        let Some(mut line) = announcement(event, manual(gate_of_event)) else {
+        });
+        let Some(mut line) = announcement(event, manual) else {
             return;
         };
         if let GateEvent::ReleaseCreated {
-            gate,
-            snapshot,
-            release,
-            namespace,
+            release, namespace, ..
         } = event
-            && self.is_emergency_release(gate, snapshot).await
+            && let Some(key) = &key
+            && self.is_emergency_release(key).await
         {
             line.body = emergency_release_created(release, namespace);
         }
         let queued = self
-            .engine
-            .store()
+            .store
             .enqueue_chat_event(
                 &line.gate,
                 line.snapshot.as_deref(),
@@ -168,51 +144,34 @@ impl Notifier {
     }
 
     /// Whether the snapshot's Release was an emergency one, which did not pass the gate.
-    async fn is_emergency_release(&self, gate: &str, snapshot: &str) -> bool {
-        match self
-            .engine
-            .store()
-            .release_for_snapshot(gate, snapshot)
-            .await
-        {
+    async fn is_emergency_release(&self, key: &SnapshotKey) -> bool {
+        match self.engine.release(key).await {
             Ok(release) => release.is_some_and(|release| release.kind == ReleaseKind::Emergency),
             Err(error) => {
-                tracing::warn!(%error, %snapshot, "cannot read the Release's kind; announcing it as gated");
+                tracing::warn!(%error, snapshot = %key, "cannot read the Release's kind; announcing it as gated");
                 false
             }
         }
     }
 
-    async fn sweep_emergency_requests(&self) {
-        let now = self.clock.now();
-        if let Err(error) = expire_overdue(&self.engine, self.surface.as_ref(), now).await {
-            tracing::warn!(%error, "cannot expire overdue emergency requests; trying again later");
-        }
-        let surface = self.surface.as_ref();
-        if let Err(error) =
-            grant_interrupted_approvals(&self.engine, surface, &self.emergency).await
-        {
-            tracing::warn!(%error, "cannot grant interrupted emergency approvals; trying again later");
-        }
-    }
-
     /// Edits (or posts) the status message of every changed snapshot, then posts the queued
     /// events, one reply per thread.
-    async fn flush(&self, dirty: &mut BTreeSet<Key>) -> Result<(), FlushError> {
-        let outbox = self.engine.store().unposted_chat_events().await?;
+    async fn flush(&self, dirty: &mut BTreeSet<SnapshotKey>) -> Result<(), FlushError> {
+        let outbox = self.store.unposted_chat_events().await?;
         let mut by_thread: BTreeMap<(String, Option<String>), Vec<OutboxEntry>> = BTreeMap::new();
         for entry in outbox {
             if let Some(snapshot) = &entry.snapshot {
-                dirty.insert((entry.gate.clone(), snapshot.clone()));
+                dirty.insert(SnapshotKey::new(&entry.gate, snapshot));
             }
             by_thread
                 .entry((entry.gate.clone(), entry.snapshot.clone()))
                 .or_default()
                 .push(entry);
         }
-        let mut threads: BTreeMap<Key, ChatThread> = BTreeMap::new();
+        let mut threads: BTreeMap<SnapshotKey, ChatThread> = BTreeMap::new();
         while let Some(key) = dirty.first().cloned() {
-            let must_exist = by_thread.contains_key(&(key.0.clone(), Some(key.1.clone())));
+            let must_exist =
+                by_thread.contains_key(&(key.gate.clone(), Some(key.snapshot.clone())));
             if let Some(thread) = self.refresh_status(&key, must_exist).await? {
                 threads.insert(key.clone(), thread);
             }
@@ -221,14 +180,11 @@ impl Notifier {
         for ((gate, snapshot), entries) in by_thread {
             let thread = snapshot
                 .as_ref()
-                .and_then(|snapshot| threads.get(&(gate.clone(), snapshot.clone())));
+                .and_then(|snapshot| threads.get(&SnapshotKey::new(&gate, snapshot)));
             let thread = thread.map(|thread| thread.ts.as_str());
             let posted = self.post_events(thread, entries).await?;
             tracing::debug!(%gate, ?snapshot, events = posted.len(), "posted thread events");
-            self.engine
-                .store()
-                .mark_posted(&posted, self.clock.now())
-                .await?;
+            self.store.mark_posted(&posted, self.clock.now()).await?;
         }
         Ok(())
     }
@@ -280,24 +236,24 @@ impl Notifier {
     /// worth one. Returns where it is.
     async fn refresh_status(
         &self,
-        (gate, snapshot): &Key,
+        key: &SnapshotKey,
         must_exist: bool,
     ) -> Result<Option<ChatThread>, FlushError> {
-        let Some(spec) = self.gate(gate) else {
+        let (gate, snapshot) = (&key.gate, &key.snapshot);
+        let Some(spec) = self.engine.gate(gate) else {
             return Ok(None);
         };
-        let Some(facts) = crate::commands::snapshot_facts(&self.engine, gate, snapshot).await?
-        else {
+        let Some(facts) = self.engine.facts(key).await? else {
             return Ok(None);
         };
         let message = status_message(&facts, &spec.policy, &spec.catalog, None);
-        let store = self.engine.store();
+        let store = &self.store;
         if let Some(thread) = store.chat_thread(gate, snapshot).await? {
             self.surface.update(&thread.ts, &message).await?;
             tracing::debug!(%gate, %snapshot, ts = %thread.ts, "status message updated");
             return Ok(Some(thread));
         }
-        if !must_exist && !self.is_live(spec, &facts) {
+        if !must_exist && !self.is_live(&facts) {
             return Ok(None);
         }
         let ts = self.post_status_message(gate, snapshot, &message).await?;
@@ -338,18 +294,15 @@ impl Notifier {
 
     /// Whether a snapshot without a status message deserves one: it can still be decided, or it
     /// is its gate's newest. Old snapshots found on a first start stay quiet.
-    fn is_live(&self, spec: &GateSpec, facts: &SnapshotFacts) -> bool {
+    fn is_live(&self, facts: &SnapshotFacts) -> bool {
         let still_open = facts.verdict.deadline > self.clock.now();
-        still_open
-            || self
-                .engine
-                .is_newest_snapshot(&spec.name, &facts.snapshot.name)
+        still_open || self.engine.is_newest_snapshot(&facts.snapshot.key())
     }
 
     /// The snapshots whose status messages may be out of date after a start: those with a
     /// thread that can still change.
-    async fn snapshots_to_refresh(&self) -> BTreeSet<Key> {
-        let threads = match self.engine.store().chat_threads().await {
+    async fn snapshots_to_refresh(&self) -> BTreeSet<SnapshotKey> {
+        let threads = match self.store.chat_threads().await {
             Ok(threads) => threads,
             Err(error) => {
                 tracing::warn!(%error, "cannot read the status threads");
@@ -360,16 +313,16 @@ impl Notifier {
         threads
             .into_iter()
             .filter(|thread| self.may_still_change(thread, now))
-            .map(|thread| (thread.gate, thread.snapshot))
+            .map(|thread| SnapshotKey::new(thread.gate, thread.snapshot))
             .collect()
     }
 
     fn may_still_change(&self, thread: &ChatThread, now: Timestamp) -> bool {
-        let Some(spec) = self.gate(&thread.gate) else {
+        let Some(spec) = self.engine.gate(&thread.gate) else {
             return false;
         };
         self.engine
-            .snapshot(&spec.name, &thread.snapshot)
+            .snapshot(&SnapshotKey::new(&thread.gate, &thread.snapshot))
             .is_some_and(|snapshot| {
                 let settled = snapshot
                     .created_at
@@ -378,14 +331,10 @@ impl Notifier {
                 !settled
             })
     }
-
-    fn gate(&self, name: &str) -> Option<&GateSpec> {
-        self.engine.gates().iter().find(|gate| gate.name == name)
-    }
 }
 
 /// The snapshot an event is about, if any.
-fn subject(event: &GateEvent) -> Option<(&str, &str)> {
+fn subject(event: &GateEvent) -> Option<SnapshotKey> {
     match event {
         GateEvent::SnapshotTracked { gate, snapshot }
         | GateEvent::VerdictChanged { gate, snapshot, .. }
@@ -393,7 +342,9 @@ fn subject(event: &GateEvent) -> Option<(&str, &str)> {
         | GateEvent::ReleaseCreated { gate, snapshot, .. }
         | GateEvent::ReleaseCreateFailed { gate, snapshot, .. }
         | GateEvent::ReleaseFinished { gate, snapshot, .. }
-        | GateEvent::UnexpectedRelease { gate, snapshot, .. } => Some((gate, snapshot)),
+        | GateEvent::UnexpectedRelease { gate, snapshot, .. } => {
+            Some(SnapshotKey::new(gate, snapshot))
+        }
         GateEvent::ReleasePlanBypassed { .. } => None,
     }
 }
@@ -428,7 +379,7 @@ fn outbox_ids(mark: &str) -> Vec<i64> {
 
 /// The first line of a body, without its markup, for notifications.
 fn fallback_of(body: &str) -> String {
-    super::mrkdwn::unescape(body.lines().next().unwrap_or_default())
+    mrkdwn::unescape(body.lines().next().unwrap_or_default())
 }
 
 /// Why a flush stopped; it is tried again.

@@ -17,7 +17,7 @@ pub async fn emergency_rate(engine: &Engine, now: Timestamp) -> Result<String, S
     let since = now
         .checked_sub(SignedDuration::from_hours(24 * WINDOW_DAYS))
         .unwrap_or(Timestamp::MIN);
-    let kinds = engine.store().release_kinds_since(since).await?;
+    let kinds = engine.release_kinds_since(since).await?;
     Ok(rate_text(&kinds))
 }
 

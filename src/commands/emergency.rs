@@ -1,0 +1,39 @@
+//! `emergency <snapshot> <justification>`: a releaser asks to release a snapshot before its gate
+//! passed. The emergency workflow records and posts the request; nothing is released here.
+
+use super::SnapshotArg;
+use super::context::Context;
+use super::facts::find_snapshot;
+use super::parse::Invocation;
+use crate::chat::Answer;
+use crate::emergency::justification_problem;
+use crate::store::StoreError;
+
+pub async fn emergency(
+    invocation: &Invocation<'_>,
+    context: &Context<'_>,
+) -> Result<Answer, StoreError> {
+    let reference = invocation
+        .args
+        .snapshot("snapshot")
+        .expect("the catalogue makes the snapshot required");
+    let justification = invocation
+        .args
+        .text("justification")
+        .expect("the catalogue makes the justification required");
+    let typed = match &reference {
+        SnapshotArg::Named(name) => name.as_str(),
+        SnapshotArg::Latest => "latest",
+    };
+    if let Some(problem) = justification_problem(justification) {
+        return Ok(Answer::refused(typed, &problem));
+    }
+    let found = match find_snapshot(context, &reference).await? {
+        Ok(found) => found,
+        Err(why) => return Ok(Answer::refused(typed, &why)),
+    };
+    context
+        .emergencies()
+        .ask(&context.actor(), &found.facts, found.gate, justification)
+        .await
+}

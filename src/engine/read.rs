@@ -1,0 +1,137 @@
+//! What the rest of gatebot may ask the engine: the gates, the snapshots they track, and what a
+//! snapshot looks like now — its verdict evaluated at this moment and its Release.
+//!
+//! Chat, commands, metrics and the sandbox read snapshot state here and nowhere else, so the
+//! engine stays the one owner of tracked snapshots, runs and Release decisions, and can change
+//! how it keeps them without touching its readers.
+
+use jiff::Timestamp;
+
+use super::{Engine, GateSpec, reconcile};
+use crate::gate::{ReleaseKind, ReleaseRecord, Snapshot, SnapshotKey, Verdict};
+use crate::store::StoreError;
+
+/// What is known about one snapshot: its verdict now, and its Release if one was decided.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SnapshotFacts {
+    pub snapshot: Snapshot,
+    pub verdict: Verdict,
+    pub release: Option<ReleaseRecord>,
+}
+
+impl AsRef<Snapshot> for SnapshotFacts {
+    fn as_ref(&self) -> &Snapshot {
+        &self.snapshot
+    }
+}
+
+impl Engine {
+    pub fn gates(&self) -> &[GateSpec] {
+        &self.inner.gates
+    }
+
+    /// The gate with this name, if it is configured.
+    pub fn gate(&self, name: &str) -> Option<&GateSpec> {
+        self.inner.gates.iter().find(|gate| gate.name == name)
+    }
+
+    /// The current verdict of a snapshot, evaluated now.
+    pub fn verdict(&self, key: &SnapshotKey) -> Option<(Snapshot, Verdict)> {
+        let spec = self.gate(&key.gate)?;
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        let snapshot = tracker.snapshot(&key.gate, &key.snapshot)?.clone();
+        let verdict = reconcile::evaluate_one(spec, &tracker, &snapshot, self.inner.clock.now());
+        Some((snapshot, verdict))
+    }
+
+    /// What a tracked snapshot looks like now; `None` when no gate tracks it.
+    pub async fn facts(&self, key: &SnapshotKey) -> Result<Option<SnapshotFacts>, StoreError> {
+        let Some((snapshot, verdict)) = self.verdict(key) else {
+            return Ok(None);
+        };
+        let release = self.release(key).await?;
+        Ok(Some(SnapshotFacts {
+            snapshot,
+            verdict,
+            release,
+        }))
+    }
+
+    /// What every snapshot a gate tracks looks like now, oldest first.
+    pub async fn facts_of_gate(&self, gate: &str) -> Result<Vec<SnapshotFacts>, StoreError> {
+        let releases = self.inner.store.releases(gate).await?;
+        Ok(self
+            .snapshots(gate)
+            .into_iter()
+            .filter_map(|snapshot| {
+                let (snapshot, verdict) = self.verdict(&snapshot.key())?;
+                let release = releases
+                    .iter()
+                    .find(|release| release.snapshot == snapshot.name)
+                    .cloned();
+                Some(SnapshotFacts {
+                    snapshot,
+                    verdict,
+                    release,
+                })
+            })
+            .collect())
+    }
+
+    /// The Release decided for a snapshot, if any, as it stands now.
+    pub async fn release(&self, key: &SnapshotKey) -> Result<Option<ReleaseRecord>, StoreError> {
+        self.inner
+            .store
+            .release_for_snapshot(&key.gate, &key.snapshot)
+            .await
+    }
+
+    /// How many Releases of each kind were decided since `since`, over every gate.
+    pub async fn release_kinds_since(
+        &self,
+        since: Timestamp,
+    ) -> Result<Vec<(ReleaseKind, u64)>, StoreError> {
+        self.inner.store.release_kinds_since(since).await
+    }
+
+    /// The last recorded decision (`passed`, `blocked`, …) of each snapshot of a gate.
+    pub async fn recorded_decisions(
+        &self,
+        gate: &str,
+    ) -> Result<Vec<(String, String)>, StoreError> {
+        let latest = self.inner.store.latest_verdicts(gate).await?;
+        Ok(latest
+            .into_iter()
+            .map(|(snapshot, verdict)| (snapshot, verdict.decision))
+            .collect())
+    }
+
+    /// The snapshots a gate tracks, oldest first.
+    pub fn snapshots(&self, gate: &str) -> Vec<Snapshot> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.snapshots(gate).to_vec()
+    }
+
+    /// Every snapshot every gate tracks, gate by gate, oldest first.
+    pub fn tracked_snapshots(&self) -> Vec<Snapshot> {
+        self.gates()
+            .iter()
+            .flat_map(|gate| self.snapshots(&gate.name))
+            .collect()
+    }
+
+    /// One tracked snapshot.
+    pub fn snapshot(&self, key: &SnapshotKey) -> Option<Snapshot> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.snapshot(&key.gate, &key.snapshot).cloned()
+    }
+
+    /// Whether this is the newest snapshot its gate tracks.
+    pub fn is_newest_snapshot(&self, key: &SnapshotKey) -> bool {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker
+            .snapshots(&key.gate)
+            .last()
+            .is_some_and(|newest| newest.name == key.snapshot)
+    }
+}
