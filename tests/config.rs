@@ -92,14 +92,14 @@ fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
     let config = Config::load(example_path()).expect("the example configuration is valid");
     assert_eq!(config.gates.len(), 1);
     let gate = config.gate("hypershift-operator").unwrap();
-    assert_eq!(gate.namespace(), "crt-redhat-acm-tenant");
-    assert_eq!(gate.application(), "hypershift-operator");
-    assert_eq!(gate.component(), "hypershift-operator-main");
-    assert_eq!(gate.release_plan(), "hypershift-operator-progressive");
-    assert_eq!(gate.grace_period_days(), Some(7));
-    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
+    assert_eq!(gate.namespace, "crt-redhat-acm-tenant");
+    assert_eq!(gate.application, "hypershift-operator");
+    assert_eq!(gate.component, "hypershift-operator-main");
+    assert_eq!(gate.release_plan, "hypershift-operator-progressive");
+    assert_eq!(gate.grace_period_days, Some(7));
+    assert_eq!(gate.release_mode, ReleaseMode::Automatic);
 
-    let policy = gate.policy();
+    let policy = &gate.policy;
     let versions: Vec<String> = policy.versions.iter().map(ToString::to_string).collect();
     assert_eq!(versions, ["4.17", "4.18", "4.19", "4.20", "4.21", "4.22"]);
     assert_eq!(
@@ -143,16 +143,16 @@ fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
     assert!(advisory.job.is_some());
 
     assert_eq!(
-        gate.catalog().maturity(OcpVersion::new(4, 22)),
+        gate.catalog.maturity(OcpVersion::new(4, 22)),
         Maturity::PreRelease
     );
-    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
+    assert!(gate.catalog.is_ga(OcpVersion::new(4, 21)));
 }
 
 #[test]
 fn cells_are_ordered_by_version_then_platform_then_check() {
     let config = Config::load(example_path()).unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     let mut expected = Vec::new();
     for version in &policy.versions {
         for platform in &policy.platforms {
@@ -179,7 +179,7 @@ fn checks_keep_the_order_the_file_lists_them_in() {
         "{text}\n[gates.checks.baseline]\njobs = {{ aws = \"e2e-{{version}}\", azure = \"e2e-az-{{version}}\" }}\n"
     );
     let config = Config::parse(&text, "test.toml").unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     assert_eq!(
         policy.checks,
         [
@@ -222,19 +222,19 @@ fn a_minimal_file_gets_every_default() {
     assert_eq!(config.server.listen, "0.0.0.0:8080".parse().unwrap());
 
     let gate = &config.gates[0];
-    assert_eq!(gate.grace_period_days(), None);
-    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
-    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(12));
+    assert_eq!(gate.grace_period_days, None);
+    assert_eq!(gate.release_mode, ReleaseMode::Automatic);
+    assert_eq!(gate.policy.result_timeout, SignedDuration::from_hours(12));
     assert!(
-        gate.policy()
+        gate.policy
             .cells
             .iter()
             .all(|cell| cell.required && cell.job.is_some())
     );
-    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
-    assert!(!gate.catalog().is_ga(OcpVersion::new(4, 22)));
+    assert!(gate.catalog.is_ga(OcpVersion::new(4, 21)));
+    assert!(!gate.catalog.is_ga(OcpVersion::new(4, 22)));
     assert_eq!(
-        gate.label_selector(),
+        gate.snapshot_selector,
         "pac.test.appstudio.openshift.io/event-type=push,\
          pac.test.appstudio.openshift.io/original-prname=hypershift-operator-main-on-push"
     );
@@ -247,9 +247,9 @@ fn a_configured_selector_replaces_the_default() {
     );
     let config = Config::parse(&text, "test.toml").unwrap();
     let gate = &config.gates[0];
-    assert_eq!(gate.snapshot_selector().len(), 1);
+    assert_eq!(gate.snapshot_selector.split(',').count(), 1);
     assert_eq!(
-        gate.label_selector(),
+        gate.snapshot_selector,
         "appstudio.openshift.io/application=hypershift-operator"
     );
 }
@@ -274,9 +274,9 @@ fn explicit_settings_override_the_defaults() {
     assert_eq!(config.prow.poll_interval, SignedDuration::from_mins(90));
     assert_eq!(config.prow.backfill_builds, 3);
     let gate = &config.gates[0];
-    assert_eq!(gate.release_mode(), ReleaseMode::Manual);
-    assert_eq!(gate.grace_period_days(), Some(0));
-    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(48));
+    assert_eq!(gate.release_mode, ReleaseMode::Manual);
+    assert_eq!(gate.grace_period_days, Some(0));
+    assert_eq!(gate.policy.result_timeout, SignedDuration::from_hours(48));
 }
 
 #[test]
@@ -298,7 +298,7 @@ required = false
 "
     );
     let config = Config::parse(&text, "test.toml").unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     let not_applicable = policy.cell(&key("4.22", "azure", Check::Baseline)).unwrap();
     assert_eq!(not_applicable.job, None);
     let replaced = policy.cell(&key("4.21", "aws", Check::Baseline)).unwrap();
@@ -719,7 +719,7 @@ fn a_file_without_escalation_or_chat_has_neither() {
     assert_eq!(config.escalation, None);
     assert_eq!(config.chat, None);
     let gate = &config.gates[0];
-    assert_eq!(gate.emergency_release_plan(), gate.release_plan());
+    assert_eq!(gate.emergency_release_plan, gate.release_plan);
 }
 
 #[test]
@@ -733,7 +733,7 @@ fn the_example_file_escalates_and_chats() {
     assert_eq!(chat.slack.bot_token_env, "GATEBOT_SLACK_BOT_TOKEN");
     assert_eq!(chat.roles.approvers, ["U045EF6GH"]);
     assert_eq!(
-        config.gates[0].emergency_release_plan(),
+        config.gates[0].emergency_release_plan,
         "hypershift-operator-progressive"
     );
 }
@@ -1081,11 +1081,11 @@ fn the_emergency_release_plan_is_a_release_plan_name() {
     };
     let config = Config::parse(&with_plan("hypershift-operator-emergency"), "test.toml").unwrap();
     assert_eq!(
-        config.gates[0].emergency_release_plan(),
+        config.gates[0].emergency_release_plan,
         "hypershift-operator-emergency"
     );
     assert_eq!(
-        config.gates[0].release_plan(),
+        config.gates[0].release_plan,
         "hypershift-operator-progressive"
     );
     assert_single_problem(
