@@ -1161,6 +1161,152 @@ fn unknown_keys_are_errors_with_the_closest_valid_key() {
     );
 }
 
+// One test per kind of problem: each names the field, its line and column, and the fix.
+
+#[test]
+fn an_unknown_key_is_named_where_it_is_with_the_closest_valid_key() {
+    let text = minimal_with(&[("version = \"4.21\"", "verison = \"4.21\"")]);
+    let found = problems(&text);
+    let unknown = found
+        .iter()
+        .find(|p| p.path == "gates[0].versions[0].verison")
+        .expect("the misspelt key is reported");
+    assert_eq!(unknown.message, "unknown key `verison`");
+    assert_eq!(unknown.fix, "did you mean `version`?");
+    assert_eq!(
+        unknown.location,
+        Some(Location {
+            line: 11,
+            column: 1
+        })
+    );
+    // The key it was meant to be is then missing, which is said too.
+    let missing = found
+        .iter()
+        .find(|p| p.path == "gates[0].versions[0].version")
+        .expect("the key it stands for is missing");
+    assert_eq!(
+        missing.fix,
+        "add `version = \"4.21\"` to gates[0].versions[0]"
+    );
+    assert_eq!(
+        missing.location,
+        Some(Location {
+            line: 10,
+            column: 1
+        })
+    );
+}
+
+#[test]
+fn a_value_of_the_wrong_type_says_what_it_must_be() {
+    let problem = assert_single_problem(
+        &minimal_with(&[("platforms = [", "grace_period_days = \"7\"\nplatforms = [")]),
+        "gates[0].grace_period_days",
+        "must be a whole number, but is a string",
+    );
+    assert_eq!(problem.fix, "write a whole number, without quotes");
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 8,
+            column: 21
+        })
+    );
+    let problem = assert_single_problem(
+        &minimal_with(&[("platforms = [\"aws\", \"azure\"]", "platforms = \"aws\"")]),
+        "gates[0].platforms",
+        "must be a list, but is a string",
+    );
+    assert_eq!(
+        problem.fix,
+        "write a list in square brackets, for example `[\"aws\"]`"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 8,
+            column: 13
+        })
+    );
+    let problem = assert_single_problem(
+        &format!("[store]\nurl = 5\n{MINIMAL}"),
+        "store.url",
+        "must be a string, but is a whole number",
+    );
+    assert_eq!(problem.fix, "put the value in quotes: `\"5\"`");
+    assert_eq!(problem.location, Some(Location { line: 2, column: 7 }));
+}
+
+#[test]
+fn a_missing_key_is_named_at_its_table_with_what_to_add() {
+    let text = minimal_with(&[(
+        "jobs = { aws = \"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aws-ovn\", azure = \"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aks\" }",
+        "required = true",
+    )]);
+    let problem = assert_single_problem(&text, "gates[0].checks.baseline.jobs", "is missing");
+    assert!(
+        problem.fix.starts_with("add `jobs = { aws = ")
+            && problem.fix.ends_with("` to gates[0].checks.baseline"),
+        "{problem:#?}"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 17,
+            column: 1
+        })
+    );
+}
+
+#[test]
+fn a_bad_value_is_named_at_the_value_with_the_fix() {
+    let problem = assert_single_problem(
+        &with_override(
+            "version = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\njob = \"e2e aws\"",
+        ),
+        "gates[0].cells[0].job",
+        "`e2e aws` contains a space",
+    );
+    assert_eq!(
+        problem.fix,
+        "a Prow job name has no spaces or slashes; copy it from the job's Prow page"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 24,
+            column: 7
+        })
+    );
+}
+
+#[test]
+fn refusals_and_validation_problems_of_every_gate_are_reported_together() {
+    let second = MINIMAL
+        .replace("name = \"hypershift-operator\"", "name = \"second\"")
+        .replace(
+            "namespace = \"crt-redhat-acm-tenant\"",
+            "namespace = \"Tenant\"",
+        );
+    let first = minimal_with(&[
+        ("name = \"hypershift-operator\"", "name = 7"),
+        ("ga = false", "ga = \"no\""),
+    ]);
+    let found: Vec<(String, usize)> = problems(&format!("{first}{second}"))
+        .into_iter()
+        .map(|p| (p.path, p.location.unwrap().line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("gates[0].name".to_string(), 3),
+            ("gates[0].versions[1].ga".to_string(), 15),
+            ("gates[1].namespace".to_string(), 22),
+        ]
+    );
+}
+
 #[test]
 fn toml_syntax_errors_report_line_and_column() {
     let text = "[store]\nurl = \"sqlite://gatebot.db\n\n[server]\nlisten = = 1\n";

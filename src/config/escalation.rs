@@ -18,6 +18,9 @@ use super::problems::Invalid;
 use super::report::Report;
 use super::tolerant::locate;
 
+/// The section's key in the file.
+const SECTION: &str = "escalation";
+
 /// The variable the example and the documentation use for the Jira token.
 const EXAMPLE_TOKEN_ENV: &str = "JIRA_TOKEN";
 
@@ -27,13 +30,11 @@ pub(super) fn validate(
     document: &Spanned<DeValue<'_>>,
     report: &mut Report<'_>,
 ) -> Option<EscalationConfig> {
-    let mut usable = true;
-    for (field, problem) in problems(&config, "escalation") {
-        let (path, span) = locate(document, &format!("escalation.{field}"));
-        if !report.took_out(&path) {
-            report.add(&path, Some(span), problem);
-            usable = false;
-        }
+    let problems = problems(&config, SECTION);
+    let usable = problems.is_empty();
+    for (field, problem) in problems {
+        let (path, span) = locate(document, &format!("{SECTION}.{field}"));
+        report.add(&path, Some(span), problem);
     }
     usable.then_some(config)
 }

@@ -85,7 +85,7 @@ impl<'t> Report<'t> {
 
     /// Whether a check of `path` may have seen a default where the file says something else
     /// (already reported): `path` is, is inside, or holds an entry that was taken out.
-    pub fn took_out(&self, path: &FieldPath) -> bool {
+    fn took_out(&self, path: &FieldPath) -> bool {
         self.taken_out
             .iter()
             .any(|entry| path.is_within(entry) || entry.is_within(path))

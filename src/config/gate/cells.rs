@@ -72,56 +72,43 @@ fn validate_one(
     earlier: &[CellOverride],
     report: &mut Report<'_>,
 ) -> Option<CellOverride> {
-    let version = report
-        .required(
-            place,
-            "version",
-            cell.version.as_ref(),
-            "version = \"4.22\"",
-        )
-        .and_then(|value| {
-            let path = place.key("version");
-            let version = report.check(&path, value, parse_version)?;
-            let axis = Axis {
-                items: axes.versions,
-                name: "versions",
-                fix: "add a `[[gates.versions]]` entry for it",
-            };
-            axis.holds(&path, value, version, report)
-        });
-    let platform = report
-        .required(
-            place,
-            "platform",
-            cell.platform.as_ref(),
-            "platform = \"aws\"",
-        )
-        .and_then(|value| {
-            let axis = Axis {
-                items: axes.platforms,
-                name: "platforms",
-                fix: "add it to the gate's `platforms`",
-            };
-            let platform = Platform::new(value.get_ref().as_str());
-            axis.holds(&place.key("platform"), value, platform, report)
-        });
-    let check = report
-        .required(
-            place,
+    let versions = Axis {
+        items: axes.versions,
+        name: "versions",
+        fix: "add a `[[gates.versions]]` entry for it",
+    };
+    let version = versions.member(
+        place,
+        ("version", cell.version.as_ref(), "version = \"4.22\""),
+        parse_version,
+        report,
+    );
+    let platforms = Axis {
+        items: axes.platforms,
+        name: "platforms",
+        fix: "add it to the gate's `platforms`",
+    };
+    let platform = platforms.member(
+        place,
+        ("platform", cell.platform.as_ref(), "platform = \"aws\""),
+        |text| Ok(Platform::new(text)),
+        report,
+    );
+    let checks = Axis {
+        items: axes.checks,
+        name: "checks",
+        fix: "add a `[gates.checks.…]` table for it",
+    };
+    let check = checks.member(
+        place,
+        (
             "check",
             cell.check.as_ref(),
             "check = \"upgrade-from-previous\"",
-        )
-        .and_then(|value| {
-            let path = place.key("check");
-            let check = report.check(&path, value, parse_check)?;
-            let axis = Axis {
-                items: axes.checks,
-                name: "checks",
-                fix: "add a `[gates.checks.…]` table for it",
-            };
-            axis.holds(&path, value, check, report)
-        });
+        ),
+        parse_check,
+        report,
+    );
     let job = report.optional(&place.key("job"), cell.job.as_ref(), JobTemplate::parse);
     let changes_nothing =
         cell.job.is_none() && cell.applicable.is_none() && cell.required.is_none();
@@ -187,6 +174,20 @@ struct Axis<'a, T> {
 }
 
 impl<T: PartialEq + Display> Axis<'_, T> {
+    /// The override's `(key, value, example)`: present, accepted by `parse`, and on this axis.
+    fn member(
+        &self,
+        place: &Place,
+        (key, value, example): (&str, Option<&Spanned<String>>, &str),
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+        report: &mut Report<'_>,
+    ) -> Option<T> {
+        let value = report.required(place, key, value, example)?;
+        let path = place.key(key);
+        let item = report.check(&path, value, parse)?;
+        self.holds(&path, value, item, report)
+    }
+
     /// `item` when the axis has it (or the axis is unknown); otherwise reports it.
     fn holds(
         &self,
