@@ -33,7 +33,7 @@ const QUESTIONS: u32 = 200;
 fn gate() -> GateSpec {
     let text = include_str!("../deploy/config/gatebot.toml");
     let config = Config::parse(text, "deploy/config/gatebot.toml").expect("the example is valid");
-    GateSpec::from_config(&config.gates[0])
+    config.gates[0].clone()
 }
 
 fn snapshot_name(n: u32) -> String {

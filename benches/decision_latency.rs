@@ -23,7 +23,7 @@ const NS: &str = "crt-redhat-acm-tenant";
 fn gate() -> GateSpec {
     let text = include_str!("../deploy/config/gatebot.toml");
     let config = Config::parse(text, "deploy/config/gatebot.toml").expect("the example is valid");
-    GateSpec::from_config(&config.gates[0])
+    config.gates[0].clone()
 }
 
 async fn until(mut condition: impl FnMut() -> bool) {

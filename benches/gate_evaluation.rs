@@ -44,9 +44,11 @@ fn gate() -> GateSpec {
     GateSpec {
         name: "hypershift-operator".into(),
         namespace: "crt-redhat-acm-tenant".into(),
+        application: "hypershift-operator".into(),
         component: "hypershift-operator-main".into(),
         snapshot_selector: String::new(),
         release_plan: "hypershift-operator-progressive".into(),
+        emergency_release_plan: "hypershift-operator-progressive".into(),
         grace_period_days: None,
         release_mode: ReleaseMode::Automatic,
         policy: Policy {

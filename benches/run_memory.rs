@@ -34,7 +34,7 @@ fn memory_of(pid: u32) -> (u64, u64) {
 #[tokio::main]
 async fn main() {
     let example = include_str!("../deploy/config/gatebot.toml");
-    let gate = GateSpec::from_config(&Config::parse(example, "example").unwrap().gates[0]);
+    let gate: GateSpec = Config::parse(example, "example").unwrap().gates[0].clone();
     let world = World::start(vec![gate.clone()], Arc::new(SystemClock))
         .await
         .unwrap();

@@ -34,7 +34,7 @@ pub async fn run(
     options: &RunOptions,
     shutdown: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
-    let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
+    let gates: Vec<GateSpec> = config.gates.clone();
     let store = Store::open(&config.store.url).await?;
     let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let escalation = config

@@ -150,7 +150,7 @@ fn explain(snapshot: &str, file: &Path) -> ExitCode {
     let Some(config) = valid_config(file) else {
         return ExitCode::from(2);
     };
-    let gates: Vec<GateSpec> = config.gates.iter().map(GateSpec::from_config).collect();
+    let gates: Vec<GateSpec> = config.gates.clone();
     let answer = runtime().block_on(async {
         let store = Store::open(&config.store.url).await?;
         explain_snapshot(&store, &gates, snapshot, jiff::Timestamp::now()).await
@@ -234,7 +234,7 @@ fn check_config(file: &Path) -> ExitCode {
 
 /// "1 gate(s), 36 cells (33 required)"
 fn summary(config: &Config) -> String {
-    let policies = config.gates.iter().map(|gate| gate.policy());
+    let policies = config.gates.iter().map(|gate| &gate.policy);
     let (cells, required) = policies.fold((0, 0), |(cells, required), policy| {
         (
             cells + policy.cells.len(),

@@ -92,14 +92,14 @@ fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
     let config = Config::load(example_path()).expect("the example configuration is valid");
     assert_eq!(config.gates.len(), 1);
     let gate = config.gate("hypershift-operator").unwrap();
-    assert_eq!(gate.namespace(), "crt-redhat-acm-tenant");
-    assert_eq!(gate.application(), "hypershift-operator");
-    assert_eq!(gate.component(), "hypershift-operator-main");
-    assert_eq!(gate.release_plan(), "hypershift-operator-progressive");
-    assert_eq!(gate.grace_period_days(), Some(7));
-    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
+    assert_eq!(gate.namespace, "crt-redhat-acm-tenant");
+    assert_eq!(gate.application, "hypershift-operator");
+    assert_eq!(gate.component, "hypershift-operator-main");
+    assert_eq!(gate.release_plan, "hypershift-operator-progressive");
+    assert_eq!(gate.grace_period_days, Some(7));
+    assert_eq!(gate.release_mode, ReleaseMode::Automatic);
 
-    let policy = gate.policy();
+    let policy = &gate.policy;
     let versions: Vec<String> = policy.versions.iter().map(ToString::to_string).collect();
     assert_eq!(versions, ["4.17", "4.18", "4.19", "4.20", "4.21", "4.22"]);
     assert_eq!(
@@ -143,16 +143,16 @@ fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
     assert!(advisory.job.is_some());
 
     assert_eq!(
-        gate.catalog().maturity(OcpVersion::new(4, 22)),
+        gate.catalog.maturity(OcpVersion::new(4, 22)),
         Maturity::PreRelease
     );
-    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
+    assert!(gate.catalog.is_ga(OcpVersion::new(4, 21)));
 }
 
 #[test]
 fn cells_are_ordered_by_version_then_platform_then_check() {
     let config = Config::load(example_path()).unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     let mut expected = Vec::new();
     for version in &policy.versions {
         for platform in &policy.platforms {
@@ -179,7 +179,7 @@ fn checks_keep_the_order_the_file_lists_them_in() {
         "{text}\n[gates.checks.baseline]\njobs = {{ aws = \"e2e-{{version}}\", azure = \"e2e-az-{{version}}\" }}\n"
     );
     let config = Config::parse(&text, "test.toml").unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     assert_eq!(
         policy.checks,
         [
@@ -222,19 +222,19 @@ fn a_minimal_file_gets_every_default() {
     assert_eq!(config.server.listen, "0.0.0.0:8080".parse().unwrap());
 
     let gate = &config.gates[0];
-    assert_eq!(gate.grace_period_days(), None);
-    assert_eq!(gate.release_mode(), ReleaseMode::Automatic);
-    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(12));
+    assert_eq!(gate.grace_period_days, None);
+    assert_eq!(gate.release_mode, ReleaseMode::Automatic);
+    assert_eq!(gate.policy.result_timeout, SignedDuration::from_hours(12));
     assert!(
-        gate.policy()
+        gate.policy
             .cells
             .iter()
             .all(|cell| cell.required && cell.job.is_some())
     );
-    assert!(gate.catalog().is_ga(OcpVersion::new(4, 21)));
-    assert!(!gate.catalog().is_ga(OcpVersion::new(4, 22)));
+    assert!(gate.catalog.is_ga(OcpVersion::new(4, 21)));
+    assert!(!gate.catalog.is_ga(OcpVersion::new(4, 22)));
     assert_eq!(
-        gate.label_selector(),
+        gate.snapshot_selector,
         "pac.test.appstudio.openshift.io/event-type=push,\
          pac.test.appstudio.openshift.io/original-prname=hypershift-operator-main-on-push"
     );
@@ -247,9 +247,9 @@ fn a_configured_selector_replaces_the_default() {
     );
     let config = Config::parse(&text, "test.toml").unwrap();
     let gate = &config.gates[0];
-    assert_eq!(gate.snapshot_selector().len(), 1);
+    assert_eq!(gate.snapshot_selector.split(',').count(), 1);
     assert_eq!(
-        gate.label_selector(),
+        gate.snapshot_selector,
         "appstudio.openshift.io/application=hypershift-operator"
     );
 }
@@ -274,9 +274,9 @@ fn explicit_settings_override_the_defaults() {
     assert_eq!(config.prow.poll_interval, SignedDuration::from_mins(90));
     assert_eq!(config.prow.backfill_builds, 3);
     let gate = &config.gates[0];
-    assert_eq!(gate.release_mode(), ReleaseMode::Manual);
-    assert_eq!(gate.grace_period_days(), Some(0));
-    assert_eq!(gate.policy().result_timeout, SignedDuration::from_hours(48));
+    assert_eq!(gate.release_mode, ReleaseMode::Manual);
+    assert_eq!(gate.grace_period_days, Some(0));
+    assert_eq!(gate.policy.result_timeout, SignedDuration::from_hours(48));
 }
 
 #[test]
@@ -298,7 +298,7 @@ required = false
 "
     );
     let config = Config::parse(&text, "test.toml").unwrap();
-    let policy = config.gates[0].policy();
+    let policy = &config.gates[0].policy;
     let not_applicable = policy.cell(&key("4.22", "azure", Check::Baseline)).unwrap();
     assert_eq!(not_applicable.job, None);
     let replaced = policy.cell(&key("4.21", "aws", Check::Baseline)).unwrap();
@@ -719,7 +719,7 @@ fn a_file_without_escalation_or_chat_has_neither() {
     assert_eq!(config.escalation, None);
     assert_eq!(config.chat, None);
     let gate = &config.gates[0];
-    assert_eq!(gate.emergency_release_plan(), gate.release_plan());
+    assert_eq!(gate.emergency_release_plan, gate.release_plan);
 }
 
 #[test]
@@ -733,7 +733,7 @@ fn the_example_file_escalates_and_chats() {
     assert_eq!(chat.slack.bot_token_env, "GATEBOT_SLACK_BOT_TOKEN");
     assert_eq!(chat.roles.approvers, ["U045EF6GH"]);
     assert_eq!(
-        config.gates[0].emergency_release_plan(),
+        config.gates[0].emergency_release_plan,
         "hypershift-operator-progressive"
     );
 }
@@ -1081,11 +1081,11 @@ fn the_emergency_release_plan_is_a_release_plan_name() {
     };
     let config = Config::parse(&with_plan("hypershift-operator-emergency"), "test.toml").unwrap();
     assert_eq!(
-        config.gates[0].emergency_release_plan(),
+        config.gates[0].emergency_release_plan,
         "hypershift-operator-emergency"
     );
     assert_eq!(
-        config.gates[0].release_plan(),
+        config.gates[0].release_plan,
         "hypershift-operator-progressive"
     );
     assert_single_problem(
@@ -1158,6 +1158,152 @@ fn unknown_keys_are_errors_with_the_closest_valid_key() {
     assert_eq!(
         far.fix,
         "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, gates"
+    );
+}
+
+// One test per kind of problem: each names the field, its line and column, and the fix.
+
+#[test]
+fn an_unknown_key_is_named_where_it_is_with_the_closest_valid_key() {
+    let text = minimal_with(&[("version = \"4.21\"", "verison = \"4.21\"")]);
+    let found = problems(&text);
+    let unknown = found
+        .iter()
+        .find(|p| p.path == "gates[0].versions[0].verison")
+        .expect("the misspelt key is reported");
+    assert_eq!(unknown.message, "unknown key `verison`");
+    assert_eq!(unknown.fix, "did you mean `version`?");
+    assert_eq!(
+        unknown.location,
+        Some(Location {
+            line: 11,
+            column: 1
+        })
+    );
+    // The key it was meant to be is then missing, which is said too.
+    let missing = found
+        .iter()
+        .find(|p| p.path == "gates[0].versions[0].version")
+        .expect("the key it stands for is missing");
+    assert_eq!(
+        missing.fix,
+        "add `version = \"4.21\"` to gates[0].versions[0]"
+    );
+    assert_eq!(
+        missing.location,
+        Some(Location {
+            line: 10,
+            column: 1
+        })
+    );
+}
+
+#[test]
+fn a_value_of_the_wrong_type_says_what_it_must_be() {
+    let problem = assert_single_problem(
+        &minimal_with(&[("platforms = [", "grace_period_days = \"7\"\nplatforms = [")]),
+        "gates[0].grace_period_days",
+        "must be a whole number, but is a string",
+    );
+    assert_eq!(problem.fix, "write a whole number, without quotes");
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 8,
+            column: 21
+        })
+    );
+    let problem = assert_single_problem(
+        &minimal_with(&[("platforms = [\"aws\", \"azure\"]", "platforms = \"aws\"")]),
+        "gates[0].platforms",
+        "must be a list, but is a string",
+    );
+    assert_eq!(
+        problem.fix,
+        "write a list in square brackets, for example `[\"aws\"]`"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 8,
+            column: 13
+        })
+    );
+    let problem = assert_single_problem(
+        &format!("[store]\nurl = 5\n{MINIMAL}"),
+        "store.url",
+        "must be a string, but is a whole number",
+    );
+    assert_eq!(problem.fix, "put the value in quotes: `\"5\"`");
+    assert_eq!(problem.location, Some(Location { line: 2, column: 7 }));
+}
+
+#[test]
+fn a_missing_key_is_named_at_its_table_with_what_to_add() {
+    let text = minimal_with(&[(
+        "jobs = { aws = \"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aws-ovn\", azure = \"periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aks\" }",
+        "required = true",
+    )]);
+    let problem = assert_single_problem(&text, "gates[0].checks.baseline.jobs", "is missing");
+    assert!(
+        problem.fix.starts_with("add `jobs = { aws = ")
+            && problem.fix.ends_with("` to gates[0].checks.baseline"),
+        "{problem:#?}"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 17,
+            column: 1
+        })
+    );
+}
+
+#[test]
+fn a_bad_value_is_named_at_the_value_with_the_fix() {
+    let problem = assert_single_problem(
+        &with_override(
+            "version = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\njob = \"e2e aws\"",
+        ),
+        "gates[0].cells[0].job",
+        "`e2e aws` contains a space",
+    );
+    assert_eq!(
+        problem.fix,
+        "a Prow job name has no spaces or slashes; copy it from the job's Prow page"
+    );
+    assert_eq!(
+        problem.location,
+        Some(Location {
+            line: 24,
+            column: 7
+        })
+    );
+}
+
+#[test]
+fn refusals_and_validation_problems_of_every_gate_are_reported_together() {
+    let second = MINIMAL
+        .replace("name = \"hypershift-operator\"", "name = \"second\"")
+        .replace(
+            "namespace = \"crt-redhat-acm-tenant\"",
+            "namespace = \"Tenant\"",
+        );
+    let first = minimal_with(&[
+        ("name = \"hypershift-operator\"", "name = 7"),
+        ("ga = false", "ga = \"no\""),
+    ]);
+    let found: Vec<(String, usize)> = problems(&format!("{first}{second}"))
+        .into_iter()
+        .map(|p| (p.path, p.location.unwrap().line))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("gates[0].name".to_string(), 3),
+            ("gates[0].versions[1].ga".to_string(), 15),
+            ("gates[1].namespace".to_string(), 22),
+        ]
     );
 }
 

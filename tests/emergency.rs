@@ -85,7 +85,7 @@ fn chat_setup(config: &Config) -> ChatSetup {
 }
 
 fn gate_of(config: &Config) -> GateSpec {
-    GateSpec::from_config(&config.gates[0])
+    config.gates[0].clone()
 }
 
 /// The emulated world and Slack for the gate, with the emergency plan in the cluster too.

@@ -15,8 +15,14 @@ pub use roles::RolesConfig;
 pub use slack::SlackConfig;
 pub(super) use slack_ids::channel_id;
 
-use super::document::Table;
+use serde::Deserialize;
+use toml::Spanned;
+
 use super::problems::Invalid;
+use super::report::{Place, Report};
+use emergency::EmergencySection;
+use roles::RolesSection;
+use slack::SlackSection;
 
 /// Slack's own limit on the length of a slash command, the `/` included.
 const SLASH_COMMAND_MAX: usize = 32;
@@ -34,17 +40,37 @@ pub struct ChatConfig {
     pub emergency: EmergencyConfig,
 }
 
-impl ChatConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let channel = table
-            .required("channel", "channel = \"C0123456789\"")
-            .and_then(|value| value.parse(channel_id));
-        let slash_command = table.parse_or("slash_command", DEFAULT_SLASH_COMMAND, slash_command);
-        let slack = SlackConfig::read(table.section("slack"));
-        let roles = RolesConfig::read(table.section("roles"));
-        let emergency = EmergencyConfig::read(table.section("emergency"));
-        table.finish();
-        Some(Self {
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct ChatSection {
+    channel: Option<Spanned<String>>,
+    slash_command: Option<Spanned<String>>,
+    slack: SlackSection,
+    roles: RolesSection,
+    emergency: EmergencySection,
+}
+
+impl ChatSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<ChatConfig> {
+        let channel = report
+            .required(
+                place,
+                "channel",
+                self.channel.as_ref(),
+                "channel = \"C0123456789\"",
+            )
+            .and_then(|channel| report.check(&place.key("channel"), channel, channel_id));
+        let slash_command = report.setting(
+            &place.key("slash_command"),
+            self.slash_command.as_ref(),
+            DEFAULT_SLASH_COMMAND,
+            slash_command,
+        );
+        let slack = self.slack.validate(&place.section("slack"), report);
+        let roles = self.roles.validate(&place.section("roles"), report);
+        let emergency = self.emergency.validate(&place.section("emergency"), report);
+        Some(ChatConfig {
             channel: channel?,
             slash_command: slash_command?,
             slack: slack?,

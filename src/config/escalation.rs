@@ -2,38 +2,41 @@
 //! gatebot logs in to Jira (see `docs/escalation.md`).
 //!
 //! The section's keys and defaults are `EscalationConfig`'s serde derive, which the library and
-//! its tests share; it is read through [`serde_section`] so that its problems come out like every
-//! other section's. What only the whole section can tell (`EscalationConfig::validate`) and what
-//! the library leaves unchecked (ids and variable names) is then reported at the field it names,
-//! also when part of the section was refused, so one run shows every mistake.
+//! its tests share; it is deserialized with the rest of the file. What only the whole section can
+//! tell (`EscalationConfig::validate`) and what the library leaves unchecked (ids and variable
+//! names) is then reported at the field it names. `EscalationConfig` holds no spans, so those
+//! fields are found in the parsed document by their path.
+
+use toml::Spanned;
+use toml::de::DeValue;
 
 use crate::escalation::EscalationConfig;
 
 use super::chat::channel_id;
-use super::document::{Table, Value};
 use super::environment;
 use super::problems::Invalid;
-use super::serde_section;
+use super::report::Report;
+use super::tolerant::locate;
+
+/// The section's key in the file.
+const SECTION: &str = "escalation";
 
 /// The variable the example and the documentation use for the Jira token.
 const EXAMPLE_TOKEN_ENV: &str = "JIRA_TOKEN";
 
-/// The section, `None` inside when the file has none.
-pub(super) fn read_escalation(root: &mut Table<'_>) -> Option<Option<EscalationConfig>> {
-    root.optional_with("escalation", read_section)
-}
-
-fn read_section(value: &Value<'_>) -> Option<EscalationConfig> {
-    let read = serde_section::deserialize::<EscalationConfig>(value)?;
-    let mut usable = true;
-    for (field, problem) in problems(&read.value, &value.path().to_string()) {
-        let (path, span) = serde_section::locate(value, &field);
-        if !read.took_out(&path) {
-            value.problem_at(&path, Some(span), problem);
-            usable = false;
-        }
+/// The section, or `None` with every problem reported.
+pub(super) fn validate(
+    config: EscalationConfig,
+    document: &Spanned<DeValue<'_>>,
+    report: &mut Report<'_>,
+) -> Option<EscalationConfig> {
+    let problems = problems(&config, SECTION);
+    let usable = problems.is_empty();
+    for (field, problem) in problems {
+        let (path, span) = locate(document, &format!("{SECTION}.{field}"));
+        report.add(&path, Some(span), problem);
     }
-    read.whole().filter(|_| usable)
+    usable.then_some(config)
 }
 
 /// What is wrong with a section that deserialized, each with its field relative to `prefix`.

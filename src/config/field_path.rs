@@ -7,8 +7,9 @@ use std::fmt;
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldPath(Vec<Segment>);
 
+/// One step of a path: a key of a table or an index into a list.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Segment {
+pub enum Segment {
     Key(String),
     Index(usize),
 }
@@ -24,6 +25,10 @@ impl FieldPath {
         let mut segments = self.0.clone();
         segments.push(Segment::Index(index));
         FieldPath(segments)
+    }
+
+    pub fn segments(&self) -> &[Segment] {
+        &self.0
     }
 
     /// Whether this path is `outer` or goes on from it.

@@ -1,8 +1,10 @@
 //! `[kubernetes]`: how gatebot reaches the cluster that holds the Konflux objects.
 
 use reqwest::Url;
+use serde::Deserialize;
+use toml::Spanned;
 
-use super::document::Table;
+use super::report::{Place, Report};
 use super::url::http_url;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -11,10 +13,20 @@ pub struct KubernetesConfig {
     pub api_url: Option<Url>,
 }
 
-impl KubernetesConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let api_url = table.optional_with("api_url", |value| value.parse(http_url));
-        table.finish();
-        Some(Self { api_url: api_url? })
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct KubernetesSection {
+    api_url: Option<Spanned<String>>,
+}
+
+impl KubernetesSection {
+    pub(super) fn validate(
+        &self,
+        place: &Place,
+        report: &mut Report<'_>,
+    ) -> Option<KubernetesConfig> {
+        let api_url = report.optional(&place.key("api_url"), self.api_url.as_ref(), http_url);
+        Some(KubernetesConfig { api_url: api_url? })
     }
 }

@@ -2,15 +2,19 @@
 //!
 //! Loading either yields a `Config` in which every value has been checked — names Kubernetes
 //! will accept, job templates that render, overrides that point at real cells — or a
-//! `ConfigError` listing every problem with its field path and a fix. Unknown keys are problems
-//! too, so a misspelt setting can never silently fall back to its default.
+//! `ConfigError` listing every problem with its field path, its line and a fix. Unknown keys are
+//! problems too, so a misspelt setting can never silently fall back to its default.
 //!
-//! Each section of the file has its own module; a new section is a new field here, a module with
-//! its struct and reader, and one line in [`Config::parse`]. The reference for every field is
-//! `docs/configuration.md`.
+//! Reading is one mechanism in two steps. First the whole file is deserialized with serde into
+//! the sections as written (`deny_unknown_fields`, defaults; values that are validated later keep
+//! their span), reporting every refusal rather than the first ([`tolerant`]). Then each section
+//! validates its typed values into its `…Config`, reporting at the spans it kept.
+//!
+//! Each section of the file has its own module; a new section is a field of [`ConfigFile`], a
+//! module with its section and config structs, and one line in [`validate`]. The reference for
+//! every field is `docs/configuration.md`.
 
 mod chat;
-mod document;
 mod duration;
 mod environment;
 mod escalation;
@@ -20,16 +24,20 @@ mod kubernetes;
 mod names;
 mod problems;
 mod prow;
-mod serde_section;
+mod report;
+mod serde_errors;
 mod server;
 mod store;
 pub(crate) mod suggest;
 mod template;
+mod tolerant;
 mod url;
 
 use std::path::Path;
 
-use toml::de::DeTable;
+use serde::Deserialize;
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
 
 pub use chat::{ChatConfig, EmergencyConfig, RolesConfig, SlackConfig};
 pub use gate::{GateConfig, ReleaseMode};
@@ -41,9 +49,15 @@ pub use store::StoreConfig;
 
 use crate::escalation::EscalationConfig;
 
-use document::{Report, Table};
+use chat::ChatSection;
 use field_path::FieldPath;
+use gate::GatesSection;
+use kubernetes::KubernetesSection;
 use problems::Invalid;
+use prow::ProwSection;
+use report::{Place, Report};
+use server::ServerSection;
+use store::StoreSection;
 
 /// The whole configuration of one gatebot deployment.
 #[derive(Debug, Clone, PartialEq)]
@@ -60,6 +74,19 @@ pub struct Config {
     pub gates: Vec<GateConfig>,
 }
 
+/// The file as written: its sections, before validation.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct ConfigFile {
+    store: StoreSection,
+    kubernetes: KubernetesSection,
+    prow: ProwSection,
+    server: ServerSection,
+    escalation: Option<EscalationConfig>,
+    chat: Option<Spanned<ChatSection>>,
+    gates: Option<GatesSection>,
+}
+
 impl Config {
     /// Reads and validates the file at `path`.
     pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
@@ -73,13 +100,13 @@ impl Config {
 
     /// Validates configuration text; `origin` names where it came from in messages.
     pub fn parse(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let invalid = |problems| ConfigError::Invalid {
-            origin: origin.to_string(),
-            problems,
-        };
-        let report = Report::new(text);
+        let mut report = Report::new(text);
         let (document, syntax_errors) = DeTable::parse_recoverable(text);
-        if !syntax_errors.is_empty() {
+        let config = if syntax_errors.is_empty() {
+            let document = Spanned::new(0..text.len(), DeValue::Table(document.into_inner()));
+            tolerant::deserialize::<ConfigFile>(&document, &mut report)
+                .and_then(|file| validate(file, &document, &mut report))
+        } else {
             for error in syntax_errors {
                 report.add(
                     &FieldPath::default(),
@@ -87,34 +114,53 @@ impl Config {
                     syntax_problem(error.message()),
                 );
             }
-            return Err(invalid(report.into_problems()));
-        }
-        let config = read(Table::root(&report, document.get_ref()));
+            None
+        };
+        let clean = report.is_clean();
         let problems = report.into_problems();
         match config {
-            Some(config) if problems.is_empty() => Ok(config),
+            Some(config) if clean => Ok(config),
             _ => {
-                debug_assert!(!problems.is_empty(), "a refused read always reports why");
-                Err(invalid(problems))
+                debug_assert!(!problems.is_empty(), "a refused file always says why");
+                Err(ConfigError::Invalid {
+                    origin: origin.to_string(),
+                    problems,
+                })
             }
         }
     }
 
     /// The gate with this name.
     pub fn gate(&self, name: &str) -> Option<&GateConfig> {
-        self.gates.iter().find(|gate| gate.name() == name)
+        self.gates.iter().find(|gate| gate.name == name)
     }
 }
 
-fn read(mut root: Table<'_>) -> Option<Config> {
-    let store = StoreConfig::read(root.section("store"));
-    let kubernetes = KubernetesConfig::read(root.section("kubernetes"));
-    let prow = ProwConfig::read(root.section("prow"));
-    let server = ServerConfig::read(root.section("server"));
-    let escalation = escalation::read_escalation(&mut root);
-    let chat = root.optional_with("chat", |value| value.table().and_then(ChatConfig::read));
-    let gates = gate::read_gates(&mut root);
-    root.finish();
+/// Every section validated; `None` when any was refused (each problem is in `report`).
+fn validate(
+    file: ConfigFile,
+    document: &Spanned<DeValue<'_>>,
+    report: &mut Report<'_>,
+) -> Option<Config> {
+    let root = Place::root();
+    let store = file.store.validate(&root.section("store"), report);
+    let kubernetes = file
+        .kubernetes
+        .validate(&root.section("kubernetes"), report);
+    let prow = file.prow.validate(&root.section("prow"), report);
+    let server = file.server.validate(&root.section("server"), report);
+    let escalation = match file.escalation {
+        None => Some(None),
+        Some(section) => escalation::validate(section, document, report).map(Some),
+    };
+    let chat = match &file.chat {
+        None => Some(None),
+        Some(chat) => {
+            let place = Place::table(root.key("chat"), chat);
+            chat.get_ref().validate(&place, report).map(Some)
+        }
+    };
+    let gates = gate::validate_gates(file.gates.as_ref(), &root, report);
     Some(Config {
         store: store?,
         kubernetes: kubernetes?,

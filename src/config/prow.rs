@@ -8,10 +8,13 @@
 use jiff::SignedDuration;
 use reqwest::Url;
 
-use super::document::Table;
+use serde::Deserialize;
+use toml::Spanned;
+
 use super::duration;
 use super::environment;
 use super::problems::Invalid;
+use super::report::{Place, Report};
 use super::url::http_url;
 use crate::prow::OPERATOR_IMAGE_ENV;
 
@@ -47,32 +50,71 @@ pub struct ProwConfig {
     pub backfill_builds: u32,
 }
 
-impl ProwConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let gcs_url = table.parse_or("gcs_url", DEFAULT_GCS_URL, http_url);
-        let bucket = table.parse_or("bucket", DEFAULT_BUCKET, bucket_name);
-        let prow_url = table.parse_or("prow_url", DEFAULT_PROW_URL, http_url);
-        let poll_interval = table.parse_or("poll_interval", DEFAULT_POLL_INTERVAL, |text| {
-            duration::at_least(text, MINIMUM_POLL_INTERVAL)
-        });
-        let snapshot_metadata_key = table.parse_or(
-            "snapshot_metadata_key",
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct ProwSection {
+    gcs_url: Option<Spanned<String>>,
+    bucket: Option<Spanned<String>>,
+    prow_url: Option<Spanned<String>>,
+    poll_interval: Option<Spanned<String>>,
+    snapshot_metadata_key: Option<Spanned<String>>,
+    image_metadata_key: Option<Spanned<String>>,
+    image_env: Option<Spanned<String>>,
+    backfill_builds: Option<Spanned<i64>>,
+}
+
+impl ProwSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<ProwConfig> {
+        let gcs_url = report.setting(
+            &place.key("gcs_url"),
+            self.gcs_url.as_ref(),
+            DEFAULT_GCS_URL,
+            http_url,
+        );
+        let bucket = report.setting(
+            &place.key("bucket"),
+            self.bucket.as_ref(),
+            DEFAULT_BUCKET,
+            bucket_name,
+        );
+        let prow_url = report.setting(
+            &place.key("prow_url"),
+            self.prow_url.as_ref(),
+            DEFAULT_PROW_URL,
+            http_url,
+        );
+        let poll_interval = report.setting(
+            &place.key("poll_interval"),
+            self.poll_interval.as_ref(),
+            DEFAULT_POLL_INTERVAL,
+            |text| duration::at_least(text, MINIMUM_POLL_INTERVAL),
+        );
+        let snapshot_metadata_key = report.setting(
+            &place.key("snapshot_metadata_key"),
+            self.snapshot_metadata_key.as_ref(),
             DEFAULT_SNAPSHOT_METADATA_KEY,
             metadata_key,
         );
-        let image_metadata_key = table.parse_or(
-            "image_metadata_key",
+        let image_metadata_key = report.setting(
+            &place.key("image_metadata_key"),
+            self.image_metadata_key.as_ref(),
             DEFAULT_IMAGE_METADATA_KEY,
             metadata_key,
         );
-        let image_env = table.parse_or("image_env", OPERATOR_IMAGE_ENV, |text| {
-            environment::variable_name(text, OPERATOR_IMAGE_ENV)
-        });
-        let backfill_builds = table
-            .optional("backfill_builds")
-            .map_or(Some(DEFAULT_BACKFILL_BUILDS), |value| value.count(1));
-        table.finish();
-        Some(Self {
+        let image_env = report.setting(
+            &place.key("image_env"),
+            self.image_env.as_ref(),
+            OPERATOR_IMAGE_ENV,
+            |text| environment::variable_name(text, OPERATOR_IMAGE_ENV),
+        );
+        let backfill_builds = report.count_or(
+            &place.key("backfill_builds"),
+            self.backfill_builds.as_ref(),
+            1,
+            DEFAULT_BACKFILL_BUILDS,
+        );
+        Some(ProwConfig {
             gcs_url: gcs_url?,
             bucket: bucket?,
             prow_url: prow_url?,

@@ -2,8 +2,11 @@
 
 use std::net::SocketAddr;
 
-use super::document::Table;
+use serde::Deserialize;
+use toml::Spanned;
+
 use super::problems::Invalid;
+use super::report::{Place, Report};
 
 /// Every interface, port 8080: what a Kubernetes Service in front of the pod expects.
 pub const DEFAULT_LISTEN: &str = "0.0.0.0:8080";
@@ -13,11 +16,22 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
 }
 
-impl ServerConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let listen = table.parse_or("listen", DEFAULT_LISTEN, socket_address);
-        table.finish();
-        Some(Self { listen: listen? })
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct ServerSection {
+    listen: Option<Spanned<String>>,
+}
+
+impl ServerSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<ServerConfig> {
+        let listen = report.setting(
+            &place.key("listen"),
+            self.listen.as_ref(),
+            DEFAULT_LISTEN,
+            socket_address,
+        );
+        Some(ServerConfig { listen: listen? })
     }
 }
 

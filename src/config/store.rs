@@ -1,7 +1,10 @@
 //! `[store]`: where gatebot keeps what it has seen and done.
 
-use super::document::Table;
+use serde::Deserialize;
+use toml::Spanned;
+
 use super::problems::Invalid;
+use super::report::{Place, Report};
 
 /// SQLite in the working directory: enough for one replica, nothing to operate.
 pub const DEFAULT_STORE_URL: &str = "sqlite://gatebot.db?mode=rwc";
@@ -12,11 +15,22 @@ pub struct StoreConfig {
     pub url: String,
 }
 
-impl StoreConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let url = table.parse_or("url", DEFAULT_STORE_URL, store_url);
-        table.finish();
-        Some(Self { url: url? })
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct StoreSection {
+    url: Option<Spanned<String>>,
+}
+
+impl StoreSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<StoreConfig> {
+        let url = report.setting(
+            &place.key("url"),
+            self.url.as_ref(),
+            DEFAULT_STORE_URL,
+            store_url,
+        );
+        Some(StoreConfig { url: url? })
     }
 }
 

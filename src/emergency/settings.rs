@@ -31,8 +31,8 @@ impl EmergencySettings {
             .gates
             .iter()
             .map(|gate| {
-                let plan = gate.emergency_release_plan().to_string();
-                (gate.name().to_string(), plan)
+                let plan = gate.emergency_release_plan.clone();
+                (gate.name.clone(), plan)
             })
             .collect();
         Self::new(&rules, release_plans)

@@ -55,7 +55,7 @@ pub fn sandbox_gate() -> GateSpec {
         "the sandbox gate (src/sandbox/sandbox_gate.toml)",
     )
     .expect("the embedded sandbox gate is a valid configuration");
-    GateSpec::from_config(&config.gates[0])
+    config.gates[0].clone()
 }
 
 /// Runs the sandbox: 0 when it ended as asked (end of a script, `quit`, end of input,

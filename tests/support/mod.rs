@@ -47,7 +47,7 @@ jobs = { aws = "periodic-ci-openshift-hypershift-release-{version}-periodics-e2e
 
 pub fn gate() -> GateSpec {
     let config = Config::parse(GATE_TOML, "test gate").expect("the test gate is valid");
-    GateSpec::from_config(&config.gates[0])
+    config.gates[0].clone()
 }
 
 pub fn job(version: &str, platform: &str, check: &str) -> String {

@@ -2,10 +2,12 @@
 //! and marked on the Release it creates.
 
 use jiff::SignedDuration;
+use serde::Deserialize;
+use toml::Spanned;
 
-use crate::config::document::Table;
 use crate::config::duration;
 use crate::config::names;
+use crate::config::report::{Place, Report};
 
 pub const DEFAULT_APPROVALS_NEEDED: u32 = 1;
 pub const DEFAULT_REQUEST_TTL: &str = "2h";
@@ -33,19 +35,40 @@ impl Default for EmergencyConfig {
     }
 }
 
-impl EmergencyConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let approvals_needed = table
-            .optional("approvals_needed")
-            .map_or(Some(DEFAULT_APPROVALS_NEEDED), |value| value.count(1));
-        let request_ttl = table.parse_or("request_ttl", DEFAULT_REQUEST_TTL, duration::positive);
-        let annotation_prefix = table.parse_or(
-            "annotation_prefix",
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct EmergencySection {
+    approvals_needed: Option<Spanned<i64>>,
+    request_ttl: Option<Spanned<String>>,
+    annotation_prefix: Option<Spanned<String>>,
+}
+
+impl EmergencySection {
+    pub(super) fn validate(
+        &self,
+        place: &Place,
+        report: &mut Report<'_>,
+    ) -> Option<EmergencyConfig> {
+        let approvals_needed = report.count_or(
+            &place.key("approvals_needed"),
+            self.approvals_needed.as_ref(),
+            1,
+            DEFAULT_APPROVALS_NEEDED,
+        );
+        let request_ttl = report.setting(
+            &place.key("request_ttl"),
+            self.request_ttl.as_ref(),
+            DEFAULT_REQUEST_TTL,
+            duration::positive,
+        );
+        let annotation_prefix = report.setting(
+            &place.key("annotation_prefix"),
+            self.annotation_prefix.as_ref(),
             DEFAULT_ANNOTATION_PREFIX,
             names::dns_subdomain,
         );
-        table.finish();
-        Some(Self {
+        Some(EmergencyConfig {
             approvals_needed: approvals_needed?,
             request_ttl: request_ttl?,
             annotation_prefix: annotation_prefix?,

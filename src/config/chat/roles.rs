@@ -2,8 +2,12 @@
 //! Slack member id (`U…`, `W…`) or user-group id (`S…`). Ids rather than names, because names
 //! change and can be taken over by someone else.
 
-use crate::config::document::{Table, Value};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::config::field_path::FieldPath;
 use crate::config::problems::Invalid;
+use crate::config::report::{Place, Report};
 
 use super::slack_ids::member_or_group_id;
 
@@ -14,18 +18,21 @@ pub struct RolesConfig {
     pub admins: Vec<String>,
 }
 
-impl RolesConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let mut role = |key: &str| {
-            table
-                .optional_with(key, read_ids)
-                .map(Option::unwrap_or_default)
-        };
-        let releasers = role("releasers");
-        let approvers = role("approvers");
-        let admins = role("admins");
-        table.finish();
-        Some(Self {
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct RolesSection {
+    releasers: Vec<Spanned<String>>,
+    approvers: Vec<Spanned<String>>,
+    admins: Vec<Spanned<String>>,
+}
+
+impl RolesSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<RolesConfig> {
+        let releasers = ids(&place.key("releasers"), &self.releasers, report);
+        let approvers = ids(&place.key("approvers"), &self.approvers, report);
+        let admins = ids(&place.key("admins"), &self.admins, report);
+        Some(RolesConfig {
             releasers: releasers?,
             approvers: approvers?,
             admins: admins?,
@@ -34,19 +41,28 @@ impl RolesConfig {
 }
 
 /// A list of ids, each of a member or a user group, none twice.
-fn read_ids(value: &Value<'_>) -> Option<Vec<String>> {
+fn ids(
+    path: &FieldPath,
+    items: &[Spanned<String>],
+    report: &mut Report<'_>,
+) -> Option<Vec<String>> {
     let mut ids: Vec<String> = Vec::new();
     let mut complete = true;
-    for item in value.array()? {
-        let Some(id) = item.parse(member_or_group_id) else {
+    for (index, item) in items.iter().enumerate() {
+        let path = path.index(index);
+        let Some(id) = report.check(&path, item, member_or_group_id) else {
             complete = false;
             continue;
         };
         if ids.contains(&id) {
-            item.problem(Invalid::new(
-                format!("lists `{id}` a second time"),
-                "list each member or group once",
-            ));
+            report.add(
+                &path,
+                Some(item.span()),
+                Invalid::new(
+                    format!("lists `{id}` a second time"),
+                    "list each member or group once",
+                ),
+            );
             complete = false;
         } else {
             ids.push(id);

@@ -2,9 +2,11 @@
 //! environment variables that hold them.
 
 use reqwest::Url;
+use serde::Deserialize;
+use toml::Spanned;
 
-use crate::config::document::Table;
 use crate::config::environment::secret_variable_name;
+use crate::config::report::{Place, Report};
 use crate::config::url::http_url;
 
 pub const DEFAULT_APP_TOKEN_ENV: &str = "GATEBOT_SLACK_APP_TOKEN";
@@ -21,17 +23,31 @@ pub struct SlackConfig {
     pub api_url: Url,
 }
 
-impl SlackConfig {
-    pub(super) fn read(mut table: Table<'_>) -> Option<Self> {
-        let app_token_env = table.parse_or("app_token_env", DEFAULT_APP_TOKEN_ENV, |text| {
-            secret_variable_name(text, DEFAULT_APP_TOKEN_ENV)
-        });
-        let bot_token_env = table.parse_or("bot_token_env", DEFAULT_BOT_TOKEN_ENV, |text| {
-            secret_variable_name(text, DEFAULT_BOT_TOKEN_ENV)
-        });
-        let api_url = table.parse_or("api_url", DEFAULT_API_URL, http_url);
-        table.finish();
-        Some(Self {
+/// The section as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct SlackSection {
+    app_token_env: Option<Spanned<String>>,
+    bot_token_env: Option<Spanned<String>>,
+    api_url: Option<Spanned<String>>,
+}
+
+impl SlackSection {
+    pub(super) fn validate(&self, place: &Place, report: &mut Report<'_>) -> Option<SlackConfig> {
+        let mut token_env = |key: &str, value: &Option<Spanned<String>>, default: &str| {
+            report.setting(&place.key(key), value.as_ref(), default, |text| {
+                secret_variable_name(text, default)
+            })
+        };
+        let app_token_env = token_env("app_token_env", &self.app_token_env, DEFAULT_APP_TOKEN_ENV);
+        let bot_token_env = token_env("bot_token_env", &self.bot_token_env, DEFAULT_BOT_TOKEN_ENV);
+        let api_url = report.setting(
+            &place.key("api_url"),
+            self.api_url.as_ref(),
+            DEFAULT_API_URL,
+            http_url,
+        );
+        Some(SlackConfig {
             app_token_env: app_token_env?,
             bot_token_env: bot_token_env?,
             api_url: api_url?,

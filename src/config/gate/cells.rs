@@ -4,10 +4,14 @@
 
 use std::fmt::Display;
 
+use serde::Deserialize;
+use toml::Spanned;
+
 use crate::gate::{CellKey, Check, OcpVersion, Platform};
 
-use super::super::document::{Table, Value};
+use super::super::field_path::FieldPath;
 use super::super::problems::Invalid;
+use super::super::report::{Place, Report};
 use super::super::template::JobTemplate;
 use super::versions::parse_version;
 
@@ -31,11 +35,29 @@ pub(super) struct Axes<'g> {
     pub checks: Option<&'g [Check]>,
 }
 
-pub(super) fn read_overrides(value: Value<'_>, axes: &Axes<'_>) -> Option<Vec<CellOverride>> {
+/// One `[[gates.cells]]` entry as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct CellSection {
+    version: Option<Spanned<String>>,
+    platform: Option<Spanned<String>>,
+    check: Option<Spanned<String>>,
+    job: Option<Spanned<String>>,
+    applicable: Option<bool>,
+    required: Option<bool>,
+}
+
+pub(super) fn validate(
+    path: &FieldPath,
+    cells: &[Spanned<CellSection>],
+    axes: &Axes<'_>,
+    report: &mut Report<'_>,
+) -> Option<Vec<CellOverride>> {
     let mut overrides: Vec<CellOverride> = Vec::new();
     let mut complete = true;
-    for table in value.tables()? {
-        match read_override(table, axes, &overrides) {
+    for (index, cell) in cells.iter().enumerate() {
+        let place = Place::table(path.index(index), cell);
+        match validate_one(&place, cell.get_ref(), axes, &overrides, report) {
             Some(cell) => overrides.push(cell),
             None => complete = false,
         }
@@ -43,68 +65,73 @@ pub(super) fn read_overrides(value: Value<'_>, axes: &Axes<'_>) -> Option<Vec<Ce
     complete.then_some(overrides)
 }
 
-fn read_override(
-    mut table: Table<'_>,
+fn validate_one(
+    place: &Place,
+    cell: &CellSection,
     axes: &Axes<'_>,
     earlier: &[CellOverride],
+    report: &mut Report<'_>,
 ) -> Option<CellOverride> {
-    let version = table
-        .required("version", "version = \"4.22\"")
-        .and_then(|value| {
-            let version = value.parse(parse_version)?;
-            on_axis(
-                &value,
-                version,
-                axes.versions,
-                "versions",
-                "add a `[[gates.versions]]` entry for it",
-            )
-        });
-    let platform = table
-        .required("platform", "platform = \"aws\"")
-        .and_then(|value| {
-            let platform = Platform::new(value.string()?);
-            on_axis(
-                &value,
-                platform,
-                axes.platforms,
-                "platforms",
-                "add it to the gate's `platforms`",
-            )
-        });
-    let check = table
-        .required("check", "check = \"upgrade-from-previous\"")
-        .and_then(|value| {
-            let check = value.parse(parse_check)?;
-            on_axis(
-                &value,
-                check,
-                axes.checks,
-                "checks",
-                "add a `[gates.checks.…]` table for it",
-            )
-        });
-    let job_value = table.optional("job");
-    let job = match &job_value {
-        None => Some(None),
-        Some(value) => value.parse(JobTemplate::parse).map(Some),
+    let versions = Axis {
+        items: axes.versions,
+        name: "versions",
+        fix: "add a `[[gates.versions]]` entry for it",
     };
-    let applicable = table.optional_with("applicable", Value::boolean);
-    let required = table.optional_with("required", Value::boolean);
+    let version = versions.member(
+        place,
+        ("version", cell.version.as_ref(), "version = \"4.22\""),
+        parse_version,
+        report,
+    );
+    let platforms = Axis {
+        items: axes.platforms,
+        name: "platforms",
+        fix: "add it to the gate's `platforms`",
+    };
+    let platform = platforms.member(
+        place,
+        ("platform", cell.platform.as_ref(), "platform = \"aws\""),
+        |text| Ok(Platform::new(text)),
+        report,
+    );
+    let checks = Axis {
+        items: axes.checks,
+        name: "checks",
+        fix: "add a `[gates.checks.…]` table for it",
+    };
+    let check = checks.member(
+        place,
+        (
+            "check",
+            cell.check.as_ref(),
+            "check = \"upgrade-from-previous\"",
+        ),
+        parse_check,
+        report,
+    );
+    let job = report.optional(&place.key("job"), cell.job.as_ref(), JobTemplate::parse);
     let changes_nothing =
-        job_value.is_none() && matches!(applicable, Some(None)) && matches!(required, Some(None));
+        cell.job.is_none() && cell.applicable.is_none() && cell.required.is_none();
     if changes_nothing {
-        table.problem(Invalid::new(
-            "changes nothing about the cell",
-            "set `job`, `applicable` or `required`, or remove this override",
-        ));
+        report.add(
+            &place.path,
+            place.span.clone(),
+            Invalid::new(
+                "changes nothing about the cell",
+                "set `job`, `applicable` or `required`, or remove this override",
+            ),
+        );
     }
-    let contradictory = matches!((&job_value, applicable), (Some(_), Some(Some(false))));
-    if let (true, Some(job_value)) = (contradictory, &job_value) {
-        job_value.problem(Invalid::new(
-            "is set, but the cell is marked `applicable = false`, so no job is read for it",
-            "remove `job`, or remove `applicable = false`",
-        ));
+    let contradictory = cell.applicable == Some(false) && cell.job.is_some();
+    if let (true, Some(job)) = (contradictory, &cell.job) {
+        report.add(
+            &place.key("job"),
+            Some(job.span()),
+            Invalid::new(
+                "is set, but the cell is marked `applicable = false`, so no job is read for it",
+                "remove `job`, or remove `applicable = false`",
+            ),
+        );
     }
     let key = match (version, platform, check) {
         (Some(version), Some(platform), Some(check)) => Some(CellKey {
@@ -118,46 +145,78 @@ fn read_override(
         .as_ref()
         .is_some_and(|key| earlier.iter().any(|cell| &cell.key == key));
     if let (true, Some(key)) = (duplicate, &key) {
-        table.problem(Invalid::new(
-            format!("overrides the cell {key} a second time"),
-            "merge the two overrides of this cell into one",
-        ));
+        report.add(
+            &place.path,
+            place.span.clone(),
+            Invalid::new(
+                format!("overrides the cell {key} a second time"),
+                "merge the two overrides of this cell into one",
+            ),
+        );
     }
-    table.finish();
     if changes_nothing || contradictory || duplicate {
         return None;
     }
     Some(CellOverride {
         key: key?,
         job: job?,
-        applicable: applicable?.unwrap_or(true),
-        required: required?,
+        applicable: cell.applicable.unwrap_or(true),
+        required: cell.required,
     })
 }
 
-/// `item` when the gate's axis has it (or the axis is unknown); otherwise reports it.
-fn on_axis<T: PartialEq + Display>(
-    value: &Value<'_>,
-    item: T,
-    axis: Option<&[T]>,
-    axis_name: &str,
-    fix: &str,
-) -> Option<T> {
-    let Some(axis) = axis else {
-        return Some(item);
-    };
-    if axis.contains(&item) {
-        return Some(item);
+/// One axis of the gate's matrix, which an override must name a member of.
+struct Axis<'a, T> {
+    /// `None` when the axis could not be read (its problem is already reported).
+    items: Option<&'a [T]>,
+    name: &'a str,
+    fix: &'a str,
+}
+
+impl<T: PartialEq + Display> Axis<'_, T> {
+    /// The override's `(key, value, example)`: present, accepted by `parse`, and on this axis.
+    fn member(
+        &self,
+        place: &Place,
+        (key, value, example): (&str, Option<&Spanned<String>>, &str),
+        parse: impl FnOnce(&str) -> Result<T, Invalid>,
+        report: &mut Report<'_>,
+    ) -> Option<T> {
+        let value = report.required(place, key, value, example)?;
+        let path = place.key(key);
+        let item = report.check(&path, value, parse)?;
+        self.holds(&path, value, item, report)
     }
-    let listed: Vec<String> = axis.iter().map(ToString::to_string).collect();
-    value.problem(Invalid::new(
-        format!(
-            "`{item}` is not one of the gate's {axis_name} ({})",
-            listed.join(", ")
-        ),
-        format!("{fix}, or correct this override"),
-    ));
-    None
+
+    /// `item` when the axis has it (or the axis is unknown); otherwise reports it.
+    fn holds(
+        &self,
+        path: &FieldPath,
+        value: &Spanned<String>,
+        item: T,
+        report: &mut Report<'_>,
+    ) -> Option<T> {
+        let Some(axis) = self.items else {
+            return Some(item);
+        };
+        if axis.contains(&item) {
+            return Some(item);
+        }
+        let listed: Vec<String> = axis.iter().map(ToString::to_string).collect();
+        report.add(
+            path,
+            Some(value.span()),
+            Invalid::new(
+                format!(
+                    "`{item}` is not one of the gate's {} ({})",
+                    self.name,
+                    listed.join(", ")
+                ),
+                format!("{}, or correct this override", self.fix),
+            ),
+        );
+        None
+    }
 }
 
 fn parse_check(text: &str) -> Result<Check, Invalid> {

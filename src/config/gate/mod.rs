@@ -7,14 +7,12 @@
 mod cells;
 mod checks;
 mod matrix;
-mod read;
+mod section;
 mod versions;
-
-use std::collections::BTreeMap;
 
 use crate::gate::{Policy, VersionCatalog};
 
-pub(super) use read::read_gates;
+pub(super) use section::{GatesSection, validate_gates};
 
 /// Who creates the Release once the gate passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,86 +33,31 @@ impl ReleaseMode {
     }
 }
 
-/// One validated gate.
+/// One validated gate, as the engine runs it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GateConfig {
-    name: String,
-    namespace: String,
-    application: String,
-    component: String,
-    release_plan: String,
-    emergency_release_plan: String,
-    grace_period_days: Option<u32>,
-    release_mode: ReleaseMode,
-    snapshot_selector: BTreeMap<String, String>,
-    policy: Policy,
-    catalog: VersionCatalog,
-}
-
-impl GateConfig {
     /// The gate's name, unique in the file; it appears in Release labels and chat.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
+    pub name: String,
     /// The Konflux tenant namespace holding the Snapshots, the ReleasePlan and the Releases.
-    pub fn namespace(&self) -> &str {
-        &self.namespace
-    }
-
+    pub namespace: String,
     /// The Konflux Application whose Snapshots the gate follows.
-    pub fn application(&self) -> &str {
-        &self.application
-    }
-
+    pub application: String,
     /// The component inside each Snapshot whose image the Prow jobs test.
-    pub fn component(&self) -> &str {
-        &self.component
-    }
-
+    pub component: String,
     /// The ReleasePlan named in the Releases gatebot creates.
-    pub fn release_plan(&self) -> &str {
-        &self.release_plan
-    }
-
+    pub release_plan: String,
     /// The ReleasePlan named in Releases created in an emergency, without the gate having
     /// passed; the gate's own `release_plan` unless the file names another.
-    pub fn emergency_release_plan(&self) -> &str {
-        &self.emergency_release_plan
-    }
-
+    pub emergency_release_plan: String,
     /// `spec.gracePeriodDays` for created Releases; `None` leaves it to the ReleasePlan.
-    pub fn grace_period_days(&self) -> Option<u32> {
-        self.grace_period_days
-    }
-
-    pub fn release_mode(&self) -> ReleaseMode {
-        self.release_mode
-    }
-
-    /// The labels a Snapshot must carry to be followed by this gate.
-    pub fn snapshot_selector(&self) -> &BTreeMap<String, String> {
-        &self.snapshot_selector
-    }
-
-    /// The same labels as a Kubernetes label selector: `key=value,key=value`.
-    pub fn label_selector(&self) -> String {
-        let pairs: Vec<String> = self
-            .snapshot_selector
-            .iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect();
-        pairs.join(",")
-    }
-
+    pub grace_period_days: Option<u32>,
+    pub release_mode: ReleaseMode,
+    /// The labels a Snapshot must carry to be followed by this gate, as a Kubernetes label
+    /// selector: `key=value,key=value`.
+    pub snapshot_selector: String,
     /// The gate matrix: cells ordered by version, then platform, then check, each in the order
     /// the configuration lists them.
-    pub fn policy(&self) -> &Policy {
-        &self.policy
-    }
-
+    pub policy: Policy,
     /// Which of the gate's versions are generally available, as configured.
-    pub fn catalog(&self) -> &VersionCatalog {
-        &self.catalog
-    }
+    pub catalog: VersionCatalog,
 }

@@ -1,10 +1,22 @@
 //! `[[gates.versions]]`: the OCP versions a gate tests, the rows of its matrix, and whether each
 //! is generally available.
 
+use serde::Deserialize;
+use toml::Spanned;
+
 use crate::gate::{Maturity, OcpVersion};
 
-use super::super::document::Value;
+use super::super::field_path::FieldPath;
 use super::super::problems::Invalid;
+use super::super::report::{Place, Report};
+
+/// One `[[gates.versions]]` entry as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub(super) struct VersionSection {
+    version: Option<Spanned<String>>,
+    ga: Option<bool>,
+}
 
 /// One configured row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,39 +25,52 @@ pub(super) struct VersionEntry {
     pub maturity: Maturity,
 }
 
-/// Reads the list. It is `None` only when a version is unusable; a repeated version or a bad
-/// `ga` is reported (which fails the load) but the list still serves to check the overrides.
-pub(super) fn read_versions(value: Value<'_>) -> Option<Vec<VersionEntry>> {
-    let tables = value.tables()?;
-    if tables.is_empty() {
-        value.problem(Invalid::new(
-            "lists no version",
-            "add a `[[gates.versions]]` entry with `version = \"4.21\"` for each OCP version to test",
-        ));
+/// The list is `None` only when a version is unusable; a repeated version is reported (which
+/// fails the load) but the list still serves to check the overrides.
+pub(super) fn validate(
+    path: &FieldPath,
+    versions: &Spanned<Vec<Spanned<VersionSection>>>,
+    report: &mut Report<'_>,
+) -> Option<Vec<VersionEntry>> {
+    if versions.get_ref().is_empty() {
+        report.add(
+            path,
+            Some(versions.span()),
+            Invalid::new(
+                "lists no version",
+                "add a `[[gates.versions]]` entry with `version = \"4.21\"` for each OCP version to test",
+            ),
+        );
         return None;
     }
     let mut entries: Vec<VersionEntry> = Vec::new();
     let mut complete = true;
-    for mut table in tables {
-        let version = table
-            .required("version", "version = \"4.21\"")
-            .and_then(|value| value.parse(parse_version).map(|version| (version, value)));
-        let ga = table
-            .optional("ga")
-            .map_or(Some(true), |value| value.boolean());
-        table.finish();
-        let Some((version, value)) = version else {
+    for (index, section) in versions.get_ref().iter().enumerate() {
+        let place = Place::table(path.index(index), section);
+        let version = report.required_check(
+            &place,
+            "version",
+            section.get_ref().version.as_ref(),
+            "version = \"4.21\"",
+            parse_version,
+        );
+        let Some(version) = version else {
             complete = false;
             continue;
         };
         if entries.iter().any(|entry| entry.version == version) {
-            value.problem(Invalid::new(
-                format!("lists {version} a second time"),
-                "keep one entry per version",
-            ));
+            let span = section.get_ref().version.as_ref().map(Spanned::span);
+            report.add(
+                &place.key("version"),
+                span,
+                Invalid::new(
+                    format!("lists {version} a second time"),
+                    "keep one entry per version",
+                ),
+            );
             continue;
         }
-        let maturity = match ga {
+        let maturity = match section.get_ref().ga {
             Some(false) => Maturity::PreRelease,
             _ => Maturity::GenerallyAvailable,
         };
