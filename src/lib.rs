@@ -1,9 +1,45 @@
 //! gatebot: the release gate for the HyperShift operator.
 //!
-//! It follows Konflux Snapshots and the Prow periodic jobs that tested them, decides per snapshot
-//! whether the gate is passed, and creates the Konflux Release exactly once when it is.
+//! It follows Konflux Snapshots and the Prow jobs that tested them, decides per snapshot whether
+//! the gate is passed, creates the Konflux Release exactly once when it is, and keeps a live
+//! status thread per snapshot in chat. People ask it why a snapshot is not released, release by
+//! hand, or bypass the gate with a justification and a second person's approval.
 //!
-//! The flow is observe → store → evaluate (pure) → act; see `docs/gating.md`.
+//! # The flow
+//!
+//! ```text
+//!  Konflux (kube) ─┐                                        ┌─► konflux: create the Release once
+//!  Prow (GCS) ─────┼─► engine::observe/poll ─► store ─► gate (pure) ─► engine::act
+//!                  │                                        └─► status_thread ─► chat (Slack, console)
+//!  Slack ─► chat::front ─► commands ─► approvals / emergency ─► engine (read API, decide) / store
+//!  Jira ─► escalation (pure ladder + scan) ─► Jira comments, chat digest
+//! ```
+//!
+//! # The rooms
+//!
+//! The pure core, which decides and never does I/O or reads a clock:
+//! - [`gate`]: policy, cells, verdicts, explanations, and the release vocabulary;
+//! - [`approvals`]: the two-person rule every approval shares.
+//!
+//! The engine and its workflows, each a state machine plus the loop that feeds it:
+//! - [`engine`]: the reconcile loops (observe, poll, decide, act) and the narrow read API that
+//!   everyone else asks what a snapshot looks like now;
+//! - [`emergency`]: releasing before the gate passed, on the approvals room;
+//! - [`escalation`]: nudging Jira issues that sit in ON_QA;
+//! - [`status_thread`]: the live status message and event thread of each snapshot.
+//!
+//! People's side:
+//! - [`chat`]: the chat port (surface, messages, escaping) and the front every request passes:
+//!   parsed, authorised in one place, handled, audited, answered;
+//! - [`commands`]: the command catalogue (`commands/*.toml`) and one handler per command.
+//!
+//! Adapters to the outside world: [`konflux`], [`prow`], [`jira`], [`slack`]; and the rest:
+//! [`config`] (one typed, validated file), [`store`] (SQLite or Postgres), [`server`] and
+//! [`metrics`] (`/healthz`, `/readyz`, `/metrics`), [`explain`] (the answer from the store
+//! alone), [`app`] (wiring for `gatebot run`), and [`sandbox`] (`gatebot sandbox`, the only
+//! module that uses the emulators of the `gatebot-emulators` crate).
+//!
+//! See `docs/gating.md` for how gating works.
 
 pub mod app;
 pub mod approvals;

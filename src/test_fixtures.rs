@@ -7,9 +7,9 @@ use jiff::{SignedDuration, Timestamp};
 use crate::engine::SnapshotFacts;
 use crate::gate::{
     CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, Policy,
-    RunState, RunTarget, Snapshot, VersionCatalog, evaluate,
+    ReleaseKind, ReleaseRecord, ReleaseStatus, RunState, RunTarget, Snapshot, VersionCatalog,
+    evaluate,
 };
-use crate::gate::{ReleaseKind, ReleaseRecord, ReleaseStatus};
 
 /// The gate of release day: 4.19 to 4.22 (not GA yet) × aws, azure × e2e and `.0 → latest`.
 /// 4.22 has no upgrade to test yet, and the oldest azure upgrade is advisory.

@@ -5,9 +5,8 @@ mod support;
 
 use std::time::Duration;
 
-use gatebot::gate::ReleaseStatus;
 use gatebot::gate::explain::explain;
-use gatebot::gate::{Decision, SnapshotKey};
+use gatebot::gate::{Decision, ReleaseStatus, SnapshotKey};
 use gatebot::sandbox::world::{World, digest, snapshot_object};
 use gatebot_emulators::kube::{Fault, Verb};
 use gatebot_emulators::prow::BuildResult;

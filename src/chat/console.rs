@@ -5,12 +5,12 @@
 //! A line starting with `as <user>` runs as that user, which is how one person plays both
 //! sides of a two-person rule at a console.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use async_trait::async_trait;
+use dashmap::DashMap;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
 use super::message::{Block, Message};
@@ -22,7 +22,7 @@ pub struct ConsoleSurface {
     out: Mutex<Box<dyn Write + Send>>,
     next_ts: AtomicU64,
     /// What each posted message is called when a reply or an edit refers to it.
-    labels: Mutex<HashMap<String, String>>,
+    labels: DashMap<String, String>,
 }
 
 impl ConsoleSurface {
@@ -31,7 +31,7 @@ impl ConsoleSurface {
             channel: channel.into(),
             out: Mutex::new(Box::new(out)),
             next_ts: AtomicU64::new(1),
-            labels: Mutex::default(),
+            labels: DashMap::new(),
         }
     }
 
@@ -46,10 +46,8 @@ impl ConsoleSurface {
 
     fn label(&self, ts: &str) -> String {
         self.labels
-            .lock()
-            .expect("console labels lock poisoned")
             .get(ts)
-            .cloned()
+            .map(|label| label.clone())
             .unwrap_or_else(|| format!("message {ts}"))
     }
 }
@@ -71,10 +69,7 @@ impl ChatSurface for ConsoleSurface {
             "console.{:06}",
             self.next_ts.fetch_add(1, Ordering::Relaxed)
         );
-        self.labels
-            .lock()
-            .expect("console labels lock poisoned")
-            .insert(ts.clone(), title(message));
+        self.labels.insert(ts.clone(), title(message));
         let text = match placement {
             Placement::TopLevel => format!("\n{}", message.to_plain()),
             Placement::Reply { thread } | Placement::Broadcast { thread } => {
@@ -99,10 +94,7 @@ impl ChatSurface for ConsoleSurface {
 
     async fn update(&self, ts: &str, message: &Message) -> Result<(), ChatError> {
         self.print(&format!("\n(updated) {}", message.to_plain()))?;
-        self.labels
-            .lock()
-            .expect("console labels lock poisoned")
-            .insert(ts.to_string(), title(message));
+        self.labels.insert(ts.to_string(), title(message));
         Ok(())
     }
 

@@ -6,9 +6,10 @@
 //! lookup. When the service cannot answer and nothing is cached, the request is refused: a role
 //! gatebot cannot check is a role it does not grant.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
 
 use super::surface::{ChatError, ChatSurface};
 use crate::commands::Role;
@@ -21,7 +22,7 @@ const GROUP_CACHE_TTL: Duration = Duration::from_secs(300);
 pub struct Roles {
     config: RolesConfig,
     surface: Arc<dyn ChatSurface>,
-    groups: Mutex<HashMap<String, (Instant, Vec<String>)>>,
+    groups: DashMap<String, (Instant, Vec<String>)>,
 }
 
 impl Roles {
@@ -29,7 +30,7 @@ impl Roles {
         Self {
             config,
             surface,
-            groups: Mutex::default(),
+            groups: DashMap::new(),
         }
     }
 
@@ -60,12 +61,7 @@ impl Roles {
     }
 
     async fn members(&self, group: &str) -> Result<Vec<String>, ChatError> {
-        let cached = self
-            .groups
-            .lock()
-            .expect("group cache lock poisoned")
-            .get(group)
-            .cloned();
+        let cached = self.groups.get(group).map(|entry| entry.clone());
         if let Some((at, members)) = &cached
             && at.elapsed() < GROUP_CACHE_TTL
         {
@@ -74,8 +70,6 @@ impl Roles {
         match self.surface.group_members(group).await {
             Ok(members) => {
                 self.groups
-                    .lock()
-                    .expect("group cache lock poisoned")
                     .insert(group.to_string(), (Instant::now(), members.clone()));
                 Ok(members)
             }
@@ -175,10 +169,8 @@ mod tests {
         surface.down.store(true, Ordering::SeqCst);
         roles
             .groups
-            .lock()
-            .unwrap()
-            .values_mut()
-            .for_each(|(at, _)| *at -= GROUP_CACHE_TTL);
+            .iter_mut()
+            .for_each(|mut entry| entry.0 -= GROUP_CACHE_TTL);
         assert!(roles.permits("U0GROUPIE", Role::Releaser).await.unwrap());
     }
 

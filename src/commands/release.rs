@@ -9,9 +9,7 @@ use super::facts::find_snapshot;
 use super::parse::Invocation;
 use crate::chat::Answer;
 use crate::engine::{Decided, ReleaseDecision};
-use crate::gate::Decision;
-use crate::gate::release_line;
-use crate::gate::{ReleaseKind, SnapshotKey};
+use crate::gate::{Decision, ReleaseKind, SnapshotKey, release_line};
 use crate::store::StoreError;
 
 pub async fn release(

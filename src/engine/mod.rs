@@ -21,15 +21,16 @@ mod reconcile;
 mod spec;
 mod tracker;
 
-use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex};
+
+use dashmap::{DashMap, DashSet};
 
 use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::gate::CellState;
+use crate::gate::{CellState, SnapshotKey};
 use crate::konflux::Konflux;
 use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
@@ -58,13 +59,12 @@ struct Inner {
     clock: Arc<dyn Clock>,
     pace: Pace,
     tracker: Mutex<Tracker>,
-    /// Per gate, per snapshot.
-    recorded: Mutex<HashMap<String, HashMap<String, Recorded>>>,
-    /// Passed snapshots whose Release decision this process has already made (per gate), so the
-    /// every-pass evaluation does not ask the store again.
-    release_settled: Mutex<HashMap<String, HashSet<String>>>,
+    recorded: DashMap<SnapshotKey, Recorded>,
+    /// Passed snapshots whose Release decision this process has already made, so the every-pass
+    /// evaluation does not ask the store again.
+    release_settled: DashSet<SnapshotKey>,
     /// Where this engine's Prow polls stand, per job; seeded from the store at start-up.
-    cursors: Mutex<HashMap<String, JobCursor>>,
+    cursors: DashMap<String, JobCursor>,
     /// Set when something changed that may change a verdict.
     dirty: Notify,
     events: broadcast::Sender<GateEvent>,
@@ -98,23 +98,20 @@ impl Engine {
         pace: Pace,
     ) -> Result<Self, StoreError> {
         let tracker = Tracker::load(&store, &gates).await?;
-        let mut recorded = HashMap::new();
+        let recorded = DashMap::new();
         for gate in &gates {
             for (snapshot, verdict) in store.latest_verdicts(&gate.name).await? {
-                recorded
-                    .entry(gate.name.clone())
-                    .or_insert_with(HashMap::new)
-                    .insert(
-                        snapshot,
-                        Recorded {
-                            decision: verdict.decision,
-                            summary: verdict.summary,
-                            cells: Vec::new(),
-                        },
-                    );
+                recorded.insert(
+                    SnapshotKey::new(&gate.name, snapshot),
+                    Recorded {
+                        decision: verdict.decision,
+                        summary: verdict.summary,
+                        cells: Vec::new(),
+                    },
+                );
             }
         }
-        let mut cursors = HashMap::new();
+        let cursors = DashMap::new();
         for job in gates.iter().flat_map(|gate| gate.policy.jobs()) {
             if let Some(text) = store.job_cursor(job).await? {
                 match serde_json::from_str::<JobCursor>(&text) {
@@ -138,9 +135,9 @@ impl Engine {
                 clock,
                 pace,
                 tracker: Mutex::new(tracker),
-                recorded: Mutex::new(recorded),
-                release_settled: Mutex::default(),
-                cursors: Mutex::new(cursors),
+                recorded,
+                release_settled: DashSet::new(),
+                cursors,
                 dirty: Notify::new(),
                 events,
                 ready,

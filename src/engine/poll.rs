@@ -52,10 +52,8 @@ impl Engine {
         let cursor = self
             .inner
             .cursors
-            .lock()
-            .expect("cursor lock poisoned")
             .get(job)
-            .cloned()
+            .map(|cursor| cursor.clone())
             .unwrap_or_default();
         let poll = self.inner.prow.poll_job(job, &cursor).await?;
         let now = self.inner.clock.now();
@@ -85,11 +83,7 @@ impl Engine {
         store
             .save_job_cursor(job, &serde_json::to_string(&poll.cursor)?, now)
             .await?;
-        self.inner
-            .cursors
-            .lock()
-            .expect("cursor lock poisoned")
-            .insert(job.to_string(), poll.cursor);
+        self.inner.cursors.insert(job.to_string(), poll.cursor);
         Ok(changed)
     }
 }

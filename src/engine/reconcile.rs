@@ -8,10 +8,9 @@
 use jiff::Timestamp;
 
 use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseDecision, ReleaseMode, Tracker};
-use crate::gate::ReleaseKind;
 use crate::gate::{
-    Assessment, CellState, Decision, Evaluator, GateInput, Snapshot, Subject, Tally, Verdict,
-    evaluate,
+    Assessment, CellState, Decision, Evaluator, GateInput, ReleaseKind, Snapshot, SnapshotKey,
+    Subject, Tally, Verdict, evaluate,
 };
 use crate::store::StoreError;
 
@@ -115,16 +114,9 @@ impl Engine {
     ) -> Result<(), StoreError> {
         let assessment = &item.assessment;
         let decision = assessment.decision.as_str();
+        let key = SnapshotKey::new(&gate.name, &item.snapshot);
         let (known_cells, headline_changed) = {
-            let recorded = self
-                .inner
-                .recorded
-                .lock()
-                .expect("recorded-verdicts lock poisoned");
-            match recorded
-                .get(&gate.name)
-                .and_then(|gate| gate.get(&item.snapshot))
-            {
+            match self.inner.recorded.get(&key).as_deref() {
                 Some(previous)
                     if previous.decision == decision && previous.cells == assessment.states =>
                 {
@@ -177,20 +169,14 @@ impl Engine {
                 });
             }
         }
-        self.inner
-            .recorded
-            .lock()
-            .expect("recorded-verdicts lock poisoned")
-            .entry(gate.name.clone())
-            .or_default()
-            .insert(
-                item.snapshot.clone(),
-                Recorded {
-                    decision: decision.to_string(),
-                    summary,
-                    cells: assessment.states.clone(),
-                },
-            );
+        self.inner.recorded.insert(
+            key,
+            Recorded {
+                decision: decision.to_string(),
+                summary,
+                cells: assessment.states.clone(),
+            },
+        );
         Ok(())
     }
 
@@ -204,20 +190,13 @@ impl Engine {
     fn release_settled(&self, gate: &GateSpec, snapshot: &str) -> bool {
         self.inner
             .release_settled
-            .lock()
-            .expect("settled-releases lock poisoned")
-            .get(&gate.name)
-            .is_some_and(|settled| settled.contains(snapshot))
+            .contains(&SnapshotKey::new(&gate.name, snapshot))
     }
 
     fn settle_release(&self, gate: &GateSpec, snapshot: &str) {
         self.inner
             .release_settled
-            .lock()
-            .expect("settled-releases lock poisoned")
-            .entry(gate.name.clone())
-            .or_default()
-            .insert(snapshot.to_string());
+            .insert(SnapshotKey::new(&gate.name, snapshot));
     }
 
     async fn decide_gated_release(

@@ -10,8 +10,7 @@ use super::player::short_digest;
 use crate::engine::GateEvent;
 use crate::engine::SnapshotFacts;
 use crate::gate::explain::matrix_text;
-use crate::gate::{Policy, VersionCatalog};
-use crate::gate::{release_line, verdict_line};
+use crate::gate::{Policy, VersionCatalog, release_line, verdict_line};
 
 /// The matrix legend; shown once under the blocks instead of under every matrix.
 pub const LEGEND: &str =

@@ -3,8 +3,9 @@
 //! slack-morphism's `app_mention` model drops the event's `bot_id`, so the author's profile is
 //! asked for with `users.info`. Whether an id is a bot never changes, so each answer is kept.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+
+use dashmap::DashMap;
 
 use slack_morphism::prelude::*;
 
@@ -13,7 +14,7 @@ use crate::jira::Secret;
 pub(super) struct Authors {
     client: Arc<SlackHyperClient>,
     token: SlackApiToken,
-    known: Mutex<HashMap<String, bool>>,
+    known: DashMap<String, bool>,
 }
 
 impl Authors {
@@ -21,7 +22,7 @@ impl Authors {
         Self {
             client,
             token: SlackApiToken::new(bot_token.expose().to_string().into()),
-            known: Mutex::new(HashMap::new()),
+            known: DashMap::new(),
         }
     }
 
@@ -29,7 +30,7 @@ impl Authors {
     /// request then meets the same role checks as anyone's, while dropping it would leave a
     /// person unanswered.
     pub async fn is_bot(&self, user: &str) -> bool {
-        if let Some(known) = self.lock().get(user) {
+        if let Some(known) = self.known.get(user) {
             return *known;
         }
         let session = self.client.open_session(&self.token);
@@ -37,7 +38,7 @@ impl Authors {
         match session.users_info(&request).await {
             Ok(info) => {
                 let is_bot = info.user.flags.is_bot == Some(true);
-                self.lock().insert(user.to_string(), is_bot);
+                self.known.insert(user.to_string(), is_bot);
                 is_bot
             }
             Err(error) => {
@@ -45,11 +46,5 @@ impl Authors {
                 false
             }
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, bool>> {
-        self.known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
