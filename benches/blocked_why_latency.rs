@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use gatebot::chat::{ChatFront, ChatSurface, Roles, serve_chat};
 use gatebot::clock::{Clock, SystemClock};
 use gatebot::config::{Config, RolesConfig};
-use gatebot::emergency::{DEFAULT_SWEEP_EVERY, EmergencySettings, Sweeper};
+use gatebot::emergency::{EmergencySettings, Sweeper};
 use gatebot::engine::{GateSpec, Pace};
 use gatebot::gate::{JobRun, RunState, RunTarget, Snapshot};
 use gatebot::sandbox::world::{World, digest, operator_image};
@@ -120,14 +120,7 @@ async fn main() {
         surface.clone(),
         clock.clone(),
     );
-    let sweeper = Sweeper {
-        engine,
-        store,
-        surface,
-        settings: EmergencySettings::default(),
-        clock,
-        every: DEFAULT_SWEEP_EVERY,
-    };
+    let sweeper = Sweeper::new(engine, store, surface, EmergencySettings::default(), clock);
     tokio::spawn(serve_chat(
         front,
         notifier,

@@ -9,8 +9,8 @@ use jiff::{SignedDuration, Timestamp};
 
 use gatebot::engine::{GateSpec, ReleaseMode, Tracker, assess_tracked};
 use gatebot::gate::{
-    CellKey, CellPolicy, Check, JobRun, Maturity, OcpVersion, Platform, Policy, RunState,
-    RunTarget, Snapshot, VersionCatalog,
+    CellPolicy, Check, JobRun, Maturity, OcpVersion, Platform, Policy, RunState, RunTarget,
+    Snapshot, VersionCatalog,
 };
 
 const SNAPSHOTS: usize = 1_000;
@@ -18,21 +18,6 @@ const RUNS: usize = 100_000;
 
 fn gate() -> GateSpec {
     let versions: Vec<OcpVersion> = (17..23).map(|minor| OcpVersion::new(4, minor)).collect();
-    let platforms = vec![Platform::new("aws"), Platform::new("azure")];
-    let mut cells = Vec::new();
-    for &version in &versions {
-        for platform in &platforms {
-            for check in Check::ALL {
-                cells.push(CellPolicy {
-                    key: CellKey { version, platform: platform.clone(), check },
-                    job: Some(format!(
-                        "periodic-ci-openshift-hypershift-release-{version}-periodics-{platform}-{check}"
-                    )),
-                    required: true,
-                });
-            }
-        }
-    }
     let catalog = VersionCatalog::new(versions.iter().map(|&v| {
         let maturity = if v.minor == 22 {
             Maturity::PreRelease
@@ -51,14 +36,21 @@ fn gate() -> GateSpec {
         emergency_release_plan: "hypershift-operator-progressive".into(),
         grace_period_days: None,
         release_mode: ReleaseMode::Automatic,
-        policy: Policy {
-            gate: "hypershift-operator".into(),
+        policy: Policy::matrix(
+            "hypershift-operator",
             versions,
-            platforms,
-            checks: Check::ALL.to_vec(),
-            cells,
-            result_timeout: SignedDuration::from_hours(12),
-        },
+            vec![Platform::new("aws"), Platform::new("azure")],
+            Check::ALL.to_vec(),
+            SignedDuration::from_hours(12),
+            |key| CellPolicy {
+                job: Some(format!(
+                    "periodic-ci-openshift-hypershift-release-{}-periodics-{}-{}",
+                    key.version, key.platform, key.check
+                )),
+                required: true,
+                key,
+            },
+        ),
         catalog,
     }
 }

@@ -19,38 +19,25 @@ pub struct ReleaseDayGate {
 }
 
 pub fn gate() -> ReleaseDayGate {
-    let versions: Vec<OcpVersion> = (19..=22).map(|minor| OcpVersion::new(4, minor)).collect();
-    let platforms = vec![Platform::new("aws"), Platform::new("azure")];
-    let checks = vec![Check::Baseline, Check::UpgradeFromZero];
-    let mut cells = Vec::new();
-    for &version in &versions {
-        for platform in &platforms {
-            for &check in &checks {
-                let key = CellKey {
-                    version,
-                    platform: platform.clone(),
-                    check,
-                };
-                let applicable = !(version.minor == 22 && check == Check::UpgradeFromZero);
-                cells.push(CellPolicy {
-                    job: applicable.then(|| job_of(&key)),
-                    required: !(version.minor == 19
-                        && platform.as_str() == "azure"
-                        && check == Check::UpgradeFromZero),
-                    key,
-                });
-            }
-        }
-    }
     ReleaseDayGate {
-        policy: Policy {
-            gate: "hypershift-operator".into(),
-            versions,
-            platforms,
-            checks,
-            cells,
-            result_timeout: SignedDuration::from_hours(12),
-        },
+        policy: Policy::matrix(
+            "hypershift-operator",
+            (19..=22).map(|minor| OcpVersion::new(4, minor)).collect(),
+            vec![Platform::new("aws"), Platform::new("azure")],
+            vec![Check::Baseline, Check::UpgradeFromZero],
+            SignedDuration::from_hours(12),
+            |key| {
+                let upgrade = key.check == Check::UpgradeFromZero;
+                let applicable = !(key.version.minor == 22 && upgrade);
+                CellPolicy {
+                    job: applicable.then(|| job_of(&key)),
+                    required: !(key.version.minor == 19
+                        && key.platform.as_str() == "azure"
+                        && upgrade),
+                    key,
+                }
+            },
+        ),
         catalog: VersionCatalog::new([
             (OcpVersion::new(4, 19), Maturity::GenerallyAvailable),
             (OcpVersion::new(4, 20), Maturity::GenerallyAvailable),
@@ -115,15 +102,35 @@ pub fn run(
     let job = gate().policy.cell(&key).unwrap().job.clone().unwrap();
     // Build ids grow with time, as Prow's do: 13:15 → …1315.
     let build_id = format!("192500000000000{}", started.replace(':', ""));
+    prow_run(
+        &job,
+        &build_id,
+        state,
+        at(started),
+        finished.map(at),
+        snapshot,
+    )
+}
+
+/// A run of `job` that tested `snapshot`, linked as Prow's job pages are; `finished_at` is
+/// `None` while it runs.
+pub fn prow_run(
+    job: &str,
+    build_id: &str,
+    state: RunState,
+    started_at: Timestamp,
+    finished_at: Option<Timestamp>,
+    snapshot: &str,
+) -> JobRun {
     JobRun {
         url: format!(
             "https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{job}/{build_id}"
         ),
-        job,
-        build_id,
+        job: job.into(),
+        build_id: build_id.into(),
         state,
-        started_at: Some(at(started)),
-        finished_at: finished.map(at),
+        started_at: Some(started_at),
+        finished_at,
         target: RunTarget::Snapshot(snapshot.into()),
     }
 }

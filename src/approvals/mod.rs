@@ -19,6 +19,8 @@ mod buttons;
 mod request;
 pub mod rule;
 mod subject;
+#[cfg(test)]
+pub(crate) mod test_request;
 
 pub use buttons::{APPROVE_ACTION, DENY_ACTION, decision_buttons};
 pub use request::{Approval, ApprovalKind, ApprovalRequest, Closing, RequestState};

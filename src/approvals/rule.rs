@@ -76,30 +76,19 @@ fn closed_or_expired(request: &ApprovalRequest, now: Timestamp) -> Option<Approv
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::approvals::ApprovalKind;
+    use crate::approvals::test_request::pending_request;
 
     fn at(minute: i64) -> Timestamp {
         Timestamp::from_second(1_780_000_000 + minute * 60).unwrap()
     }
 
+    /// Open from minute 0 to minute 60.
     fn request(needed: u32) -> ApprovalRequest {
         ApprovalRequest {
-            id: "em-1".into(),
-            kind: ApprovalKind::EmergencyRelease,
-            subject: "gate/snap".into(),
-            subject_digest: "d1".into(),
-            requester: "U0REQ".into(),
             approvals_needed: needed,
-            state: RequestState::Pending,
             requested_at: at(0),
             expires_at: at(60),
-            channel: "C0".into(),
-            thread_ts: None,
-            message_ts: None,
-            permalink: None,
-            closed_by: None,
-            closed_at: None,
-            reason: None,
+            ..pending_request()
         }
     }
 

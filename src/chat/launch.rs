@@ -17,7 +17,7 @@ use super::serve::serve_chat;
 use super::surface::{ChatSurface, Incoming};
 use crate::clock::Clock;
 use crate::config::ChatConfig;
-use crate::emergency::{DEFAULT_SWEEP_EVERY, EmergencySettings, Sweeper};
+use crate::emergency::{EmergencySettings, Sweeper};
 use crate::engine::Engine;
 use crate::escalation::EscalationConfig;
 use crate::jira::Secret;
@@ -136,14 +136,13 @@ pub async fn start_chat(
         surface.clone(),
         clock.clone(),
     );
-    let sweeper = Sweeper {
-        engine: engine.clone(),
-        store: store.clone(),
+    let sweeper = Sweeper::new(
+        engine.clone(),
+        store.clone(),
         surface,
-        settings: emergency,
-        clock: clock.clone(),
-        every: DEFAULT_SWEEP_EVERY,
-    };
+        emergency,
+        clock.clone(),
+    );
     Ok(Some(ChatRunning {
         connected: listener.as_ref().map(SlackListener::connected),
         listener,

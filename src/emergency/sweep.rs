@@ -100,17 +100,40 @@ pub const DEFAULT_SWEEP_EVERY: Duration = Duration::from_secs(30);
 
 /// The sweep as a loop of its own, beside the chat it posts in.
 pub struct Sweeper {
-    pub engine: Engine,
-    pub store: Store,
-    pub surface: Arc<dyn ChatSurface>,
-    pub settings: EmergencySettings,
-    pub clock: Arc<dyn Clock>,
-    /// An expired request is refused when clicked in between sweeps, so this only decides how
-    /// soon its buttons disappear.
-    pub every: Duration,
+    engine: Engine,
+    store: Store,
+    surface: Arc<dyn ChatSurface>,
+    settings: EmergencySettings,
+    clock: Arc<dyn Clock>,
+    every: Duration,
 }
 
 impl Sweeper {
+    /// A sweep every [`DEFAULT_SWEEP_EVERY`].
+    pub fn new(
+        engine: Engine,
+        store: Store,
+        surface: Arc<dyn ChatSurface>,
+        settings: EmergencySettings,
+        clock: Arc<dyn Clock>,
+    ) -> Self {
+        Self {
+            engine,
+            store,
+            surface,
+            settings,
+            clock,
+            every: DEFAULT_SWEEP_EVERY,
+        }
+    }
+
+    /// How often to sweep. An expired request is refused when clicked in between sweeps, so
+    /// this only decides how soon its buttons disappear.
+    pub fn every(mut self, every: Duration) -> Self {
+        self.every = every;
+        self
+    }
+
     /// Sweeps at once and then every `every` until `shutdown`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
         let room = Emergencies {

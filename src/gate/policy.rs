@@ -39,6 +39,38 @@ pub struct Policy {
 }
 
 impl Policy {
+    /// The matrix of `versions` × `platforms` × `checks`, one cell per key in that nesting and
+    /// order, each made by `cell`.
+    pub fn matrix(
+        gate: &str,
+        versions: Vec<OcpVersion>,
+        platforms: Vec<Platform>,
+        checks: Vec<Check>,
+        result_timeout: SignedDuration,
+        mut cell: impl FnMut(CellKey) -> CellPolicy,
+    ) -> Policy {
+        let mut cells = Vec::with_capacity(versions.len() * platforms.len() * checks.len());
+        for &version in &versions {
+            for platform in &platforms {
+                for &check in &checks {
+                    cells.push(cell(CellKey {
+                        version,
+                        platform: platform.clone(),
+                        check,
+                    }));
+                }
+            }
+        }
+        Policy {
+            gate: gate.to_string(),
+            versions,
+            platforms,
+            checks,
+            cells,
+            result_timeout,
+        }
+    }
+
     /// The cell for a key, if the matrix has one.
     pub fn cell(&self, key: &CellKey) -> Option<&CellPolicy> {
         self.cells.iter().find(|cell| &cell.key == key)

@@ -5,6 +5,7 @@ use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
 
 use super::*;
+use crate::test_fixtures::prow_run;
 
 const JOB_PREFIX: &str = "periodic-ci-openshift-hypershift-release";
 
@@ -18,33 +19,18 @@ fn job_name(version: OcpVersion, platform: &str, check: Check) -> String {
 
 /// 4.20 (GA) and 4.21 (pre-release) × aws, azure × the three checks, all required.
 fn policy() -> (Policy, VersionCatalog) {
-    let versions = vec![OcpVersion::new(4, 20), OcpVersion::new(4, 21)];
-    let platforms = vec![Platform::new("aws"), Platform::new("azure")];
-    let checks = Check::ALL.to_vec();
-    let mut cells = Vec::new();
-    for &version in &versions {
-        for platform in &platforms {
-            for &check in &checks {
-                cells.push(CellPolicy {
-                    key: CellKey {
-                        version,
-                        platform: platform.clone(),
-                        check,
-                    },
-                    job: Some(job_name(version, platform.as_str(), check)),
-                    required: true,
-                });
-            }
-        }
-    }
-    let policy = Policy {
-        gate: "hypershift-operator".into(),
-        versions,
-        platforms,
-        checks,
-        cells,
-        result_timeout: SignedDuration::from_hours(12),
-    };
+    let policy = Policy::matrix(
+        "hypershift-operator",
+        vec![OcpVersion::new(4, 20), OcpVersion::new(4, 21)],
+        vec![Platform::new("aws"), Platform::new("azure")],
+        Check::ALL.to_vec(),
+        SignedDuration::from_hours(12),
+        |key| CellPolicy {
+            job: Some(job_name(key.version, key.platform.as_str(), key.check)),
+            required: true,
+            key,
+        },
+    );
     let catalog = VersionCatalog::new([
         (OcpVersion::new(4, 20), Maturity::GenerallyAvailable),
         (OcpVersion::new(4, 21), Maturity::PreRelease),
@@ -67,17 +53,14 @@ fn snapshot() -> Snapshot {
 }
 
 fn run(job: &str, build: u64, state: RunState) -> JobRun {
-    JobRun {
-        job: job.into(),
-        build_id: build.to_string(),
+    prow_run(
+        job,
+        &build.to_string(),
         state,
-        started_at: Some(t(60)),
-        finished_at: state.is_finished().then(|| t(3_600)),
-        url: format!(
-            "https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{job}/{build}"
-        ),
-        target: RunTarget::Snapshot(snapshot().name),
-    }
+        t(60),
+        state.is_finished().then(|| t(3_600)),
+        &snapshot().name,
+    )
 }
 
 fn decide(policy: &Policy, catalog: &VersionCatalog, runs: &[JobRun], now: Timestamp) -> Verdict {

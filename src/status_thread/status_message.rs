@@ -223,13 +223,13 @@ mod tests {
     use super::*;
     use crate::chat::Block;
     use crate::chat::message::{MAX_BLOCKS, MAX_HEADER_CHARS};
-    use crate::gate::ReleaseStatus;
     use crate::gate::{
-        CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform, RunState,
-        RunTarget, evaluate,
+        CellKey, CellPolicy, Check, GateInput, JobRun, Maturity, OcpVersion, Platform,
+        ReleaseStatus, RunState, evaluate,
     };
     use crate::test_fixtures::{
-        self, AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, released, snapshot,
+        self, AFTERNOON, MORNING, all_passing_except, blocked_afternoon, facts, prow_run, released,
+        snapshot,
     };
 
     const FULL_SNAPSHOT: &str = "hypershift-operator-main-20261121-101500-000";
@@ -249,35 +249,20 @@ mod tests {
     /// The production matrix: 4.17 to 4.22 (not GA) × aws, azure × the three checks, the
     /// oldest azure upgrade advisory.
     fn full_gate() -> (Policy, VersionCatalog) {
-        let versions: Vec<OcpVersion> = (17..=22).map(|minor| OcpVersion::new(4, minor)).collect();
-        let platforms = vec![Platform::new("aws"), Platform::new("azure")];
-        let mut cells = Vec::new();
-        for &version in &versions {
-            for platform in &platforms {
-                for check in Check::ALL {
-                    let key = CellKey {
-                        version,
-                        platform: platform.clone(),
-                        check,
-                    };
-                    cells.push(CellPolicy {
-                        job: Some(job_name(&key)),
-                        required: !(version.minor == 17
-                            && platform.as_str() == "azure"
-                            && check == Check::UpgradeFromPrevious),
-                        key,
-                    });
-                }
-            }
-        }
-        let policy = Policy {
-            gate: "hypershift-operator".into(),
-            versions,
-            platforms,
-            checks: Check::ALL.to_vec(),
-            cells,
-            result_timeout: SignedDuration::from_hours(12),
-        };
+        let policy = Policy::matrix(
+            "hypershift-operator",
+            (17..=22).map(|minor| OcpVersion::new(4, minor)).collect(),
+            vec![Platform::new("aws"), Platform::new("azure")],
+            Check::ALL.to_vec(),
+            SignedDuration::from_hours(12),
+            |key| CellPolicy {
+                job: Some(job_name(&key)),
+                required: !(key.version.minor == 17
+                    && key.platform.as_str() == "azure"
+                    && key.check == Check::UpgradeFromPrevious),
+                key,
+            },
+        );
         let catalog = VersionCatalog::new([(OcpVersion::new(4, 22), Maturity::PreRelease)]);
         (policy, catalog)
     }
@@ -311,19 +296,14 @@ mod tests {
                     "4.21 azure baseline" => RunState::Running,
                     _ => RunState::Success,
                 };
-                let job = cell.job.clone().unwrap();
-                let build_id = format!("19920000000000{i:05}");
-                JobRun {
-                    url: format!(
-                        "https://prow.ci.openshift.org/view/gs/test-platform-results/logs/{job}/{build_id}"
-                    ),
-                    job,
-                    build_id,
+                prow_run(
+                    cell.job.as_deref().unwrap(),
+                    &format!("19920000000000{i:05}"),
                     state,
-                    started_at: Some(t("10:30")),
-                    finished_at: state.is_finished().then(|| t("12:05")),
-                    target: RunTarget::Snapshot(FULL_SNAPSHOT.into()),
-                }
+                    t("10:30"),
+                    state.is_finished().then(|| t("12:05")),
+                    FULL_SNAPSHOT,
+                )
             })
             .collect();
         let runs: Vec<&JobRun> = runs.iter().collect();

@@ -137,14 +137,14 @@ impl Bot {
             clock.clone(),
         )
         .with_coalesce(Duration::from_millis(200));
-        let sweeper = Sweeper {
-            engine: running.engine.clone(),
-            store: store.clone(),
+        let sweeper = Sweeper::new(
+            running.engine.clone(),
+            store.clone(),
             surface,
-            settings: setup.emergency,
+            setup.emergency,
             clock,
-            every: setup.expiry_check,
-        };
+        )
+        .every(setup.expiry_check);
         let (stop, stopped) = oneshot::channel();
         let chat = tokio::spawn(serve_chat(front, notifier, sweeper, incoming, async move {
             let _ = stopped.await;

@@ -21,27 +21,21 @@ pub(super) struct Matrix<'g> {
 impl Matrix<'_> {
     /// One cell per version, platform and check — in that nesting, each in configuration order.
     pub fn policy(&self) -> Policy {
-        let mut cells = Vec::new();
-        for entry in self.versions {
-            for platform in self.platforms {
-                for rule in self.checks {
-                    let key = CellKey {
-                        version: entry.version,
-                        platform: platform.clone(),
-                        check: rule.check,
-                    };
-                    cells.push(self.cell(key, rule));
-                }
-            }
-        }
-        Policy {
-            gate: self.gate.to_string(),
-            versions: self.versions.iter().map(|entry| entry.version).collect(),
-            platforms: self.platforms.to_vec(),
-            checks: self.checks.iter().map(|rule| rule.check).collect(),
-            cells,
-            result_timeout: self.result_timeout,
-        }
+        Policy::matrix(
+            self.gate,
+            self.versions.iter().map(|entry| entry.version).collect(),
+            self.platforms.to_vec(),
+            self.checks.iter().map(|rule| rule.check).collect(),
+            self.result_timeout,
+            |key| {
+                let rule = self
+                    .checks
+                    .iter()
+                    .find(|rule| rule.check == key.check)
+                    .expect("every check of the matrix has its rule");
+                self.cell(key, rule)
+            },
+        )
     }
 
     fn cell(&self, key: CellKey, rule: &CheckRule) -> CellPolicy {
