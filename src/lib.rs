@@ -19,7 +19,8 @@
 //!
 //! The pure core, which decides and never does I/O or reads a clock:
 //! - [`gate`]: policy, cells, verdicts, explanations, and the release vocabulary;
-//! - [`approvals`]: the two-person rule every approval shares.
+//! - [`approvals`]: the two-person rule every approval shares;
+//! - [`rounds`]: which of a snapshot's tests to run again, and why.
 //!
 //! The engine and its workflows, each a state machine plus the loop that feeds it:
 //! - [`engine`]: the reconcile loops (observe, poll, decide, act) and the narrow read API that
@@ -57,6 +58,7 @@ pub mod konflux;
 pub mod logging;
 pub mod metrics;
 pub mod prow;
+pub mod rounds;
 pub mod sandbox;
 pub mod server;
 pub mod slack;
