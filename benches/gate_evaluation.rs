@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
+use strum::IntoEnumIterator;
 
 use gatebot::engine::{GateSpec, ReleaseMode, Tracker, assess_tracked};
 use gatebot::gate::{
@@ -22,7 +23,7 @@ fn gate() -> GateSpec {
     let mut cells = Vec::new();
     for &version in &versions {
         for platform in &platforms {
-            for check in Check::ALL {
+            for check in Check::iter() {
                 cells.push(CellPolicy {
                     key: CellKey { version, platform: platform.clone(), check },
                     job: Some(format!(
@@ -55,7 +56,7 @@ fn gate() -> GateSpec {
             gate: "hypershift-operator".into(),
             versions,
             platforms,
-            checks: Check::ALL.to_vec(),
+            checks: Check::iter().collect(),
             cells,
             result_timeout: SignedDuration::from_hours(12),
         },

@@ -3,6 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
+use strum::IntoEnumIterator;
 
 use super::*;
 
@@ -20,7 +21,7 @@ fn job_name(version: OcpVersion, platform: &str, check: Check) -> String {
 fn policy() -> (Policy, VersionCatalog) {
     let versions = vec![OcpVersion::new(4, 20), OcpVersion::new(4, 21)];
     let platforms = vec![Platform::new("aws"), Platform::new("azure")];
-    let checks = Check::ALL.to_vec();
+    let checks = Check::iter().collect();
     let mut cells = Vec::new();
     for &version in &versions {
         for platform in &platforms {

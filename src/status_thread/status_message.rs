@@ -116,7 +116,7 @@ fn verdict_text(verdict: &Verdict) -> String {
     };
     let mut lines = vec![format!(
         "*{}*{superseded_by} — {}",
-        verdict.decision.as_str().to_uppercase(),
+        <&str>::from(&verdict.decision).to_uppercase(),
         verdict.tally
     )];
     if verdict.decision == Decision::Blocked
@@ -219,6 +219,7 @@ fn release_text(release: &ReleaseRecord, release_url: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::SignedDuration;
+    use strum::IntoEnumIterator;
 
     use super::*;
     use crate::chat::Block;
@@ -254,7 +255,7 @@ mod tests {
         let mut cells = Vec::new();
         for &version in &versions {
             for platform in &platforms {
-                for check in Check::ALL {
+                for check in Check::iter() {
                     let key = CellKey {
                         version,
                         platform: platform.clone(),
@@ -274,7 +275,7 @@ mod tests {
             gate: "hypershift-operator".into(),
             versions,
             platforms,
-            checks: Check::ALL.to_vec(),
+            checks: Check::iter().collect(),
             cells,
             result_timeout: SignedDuration::from_hours(12),
         };
@@ -502,7 +503,7 @@ mod tests {
             .map(|n| Platform::new(format!("cloud-{n}")))
             .collect();
         for platform in &extra {
-            for check in Check::ALL {
+            for check in Check::iter() {
                 let key = CellKey {
                     version: OcpVersion::new(4, 20),
                     platform: platform.clone(),
