@@ -6,6 +6,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiff::{SignedDuration, Timestamp};
+use strum::IntoEnumIterator;
 
 use gatebot::engine::{GateSpec, ReleaseMode, Tracker, assess_tracked};
 use gatebot::gate::{
@@ -40,7 +41,7 @@ fn gate() -> GateSpec {
             "hypershift-operator",
             versions,
             vec![Platform::new("aws"), Platform::new("azure")],
-            Check::ALL.to_vec(),
+            Check::iter().collect(),
             SignedDuration::from_hours(12),
             |key| CellPolicy {
                 job: Some(format!(

@@ -129,7 +129,7 @@ impl Metrics {
                 decision,
                 ..
             } => {
-                let now = decision.as_str().to_string();
+                let now = <&str>::from(decision).to_string();
                 let before = decisions.insert((gate.clone(), snapshot.clone()), now.clone());
                 if before.as_deref() != Some(now.as_str()) {
                     if let Some(before) = before {

@@ -113,7 +113,7 @@ impl Engine {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let assessment = &item.assessment;
-        let decision = assessment.decision.as_str();
+        let decision = <&str>::from(&assessment.decision);
         let key = SnapshotKey::new(&gate.name, &item.snapshot);
         let (known_cells, headline_changed) = {
             match self.inner.recorded.get(&key).as_deref() {

@@ -8,8 +8,21 @@ use std::collections::BTreeSet;
 
 use jiff::SignedDuration;
 
-/// One rung of the ladder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+/// One rung of the ladder. Its name (`qa-contact`) is the one the store keeps and logs show.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    strum::Display,
+    strum::IntoStaticStr,
+    strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Step {
     QaContact,
     TeamLead,
@@ -39,19 +52,6 @@ impl Step {
             Step::TeamLead => "team lead",
             Step::Manager => "manager",
         }
-    }
-
-    /// The stable name kept in the store.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Step::QaContact => "qa-contact",
-            Step::TeamLead => "team-lead",
-            Step::Manager => "manager",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Step> {
-        Step::ALL.into_iter().find(|step| step.as_str() == text)
     }
 }
 
@@ -138,10 +138,13 @@ mod tests {
 
     #[test]
     fn step_names_round_trip() {
+        let names: Vec<&str> = Step::ALL.into_iter().map(<&str>::from).collect();
+        assert_eq!(names, ["qa-contact", "team-lead", "manager"]);
         for step in Step::ALL {
-            assert_eq!(Step::parse(step.as_str()), Some(step));
+            assert_eq!(<&str>::from(step).parse::<Step>(), Ok(step));
+            assert_eq!(step.to_string(), <&str>::from(step));
             assert_eq!(Step::from_number(step.number()), Some(step));
         }
-        assert_eq!(Step::parse("director"), None);
+        assert!("director".parse::<Step>().is_err());
     }
 }

@@ -345,7 +345,7 @@ impl Run<'_> {
         if self.dry_run {
             tracing::info!(
                 issue = %issue.key,
-                step = step.as_str(),
+                %step,
                 person = %recipient.id,
                 body = %escalated.body,
                 "dry run: would comment"
@@ -396,7 +396,7 @@ impl Run<'_> {
                 thread: None,
             })
             .await?;
-        tracing::info!(issue = %issue.key, step = step.as_str(), person = %recipient.id, comment = %comment.id, "escalated");
+        tracing::info!(issue = %issue.key, %step, person = %recipient.id, comment = %comment.id, "escalated");
         escalated.comment_id = Some(comment.id);
         self.report.escalated.push(escalated);
         Ok(())

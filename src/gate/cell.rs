@@ -108,11 +108,7 @@ impl CellVerdict {
                 .finished_at
                 .map(|t| format!(" at {t}"))
                 .unwrap_or_default();
-            format!(
-                "{job} build {} ended {}{when}",
-                run.build_id,
-                run.state.as_str()
-            )
+            format!("{job} build {} ended {}{when}", run.build_id, run.state)
         };
         let timed_out = || match &self.run {
             Some(run) => format!(

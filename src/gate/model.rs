@@ -9,6 +9,7 @@ use std::str::FromStr;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
+use strum::{IntoEnumIterator, VariantNames};
 
 /// An OpenShift minor release line such as `4.20`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -86,8 +87,13 @@ impl fmt::Display for Platform {
 }
 
 /// What a periodic job proves about a snapshot on one OCP version and platform.
+///
+/// Its name (`upgrade-from-zero`) is the one configuration files, chat commands and scenarios
+/// use. serde and strum both derive it from the variant, in the same case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
+#[derive(strum::Display, strum::IntoStaticStr, strum::EnumIter, strum::VariantNames)]
+#[strum(serialize_all = "kebab-case")]
 pub enum Check {
     /// A fresh hosted cluster passes the e2e suite.
     Baseline,
@@ -98,21 +104,6 @@ pub enum Check {
 }
 
 impl Check {
-    pub const ALL: [Check; 3] = [
-        Check::Baseline,
-        Check::UpgradeFromZero,
-        Check::UpgradeFromPrevious,
-    ];
-
-    /// The name used in configuration files and chat commands.
-    pub fn config_name(self) -> &'static str {
-        match self {
-            Check::Baseline => "baseline",
-            Check::UpgradeFromZero => "upgrade-from-zero",
-            Check::UpgradeFromPrevious => "upgrade-from-previous",
-        }
-    }
-
     /// A short label for matrix column headers.
     pub fn label(self) -> &'static str {
         match self {
@@ -123,22 +114,17 @@ impl Check {
     }
 }
 
-impl fmt::Display for Check {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.config_name())
-    }
-}
-
+/// Written by hand rather than derived so that a typo is answered with the names that work.
 impl FromStr for Check {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Check::ALL
-            .into_iter()
-            .find(|check| check.config_name() == text)
+        Check::iter()
+            .find(|check| <&str>::from(check) == text)
             .ok_or_else(|| {
                 format!(
-                    "`{text}` is not a check; use one of baseline, upgrade-from-zero, upgrade-from-previous"
+                    "`{text}` is not a check; use one of {}",
+                    Check::VARIANTS.join(", ")
                 )
             })
     }
@@ -222,9 +208,12 @@ pub fn digest_of(reference: &str) -> Option<&str> {
     (hex.len() == 64 && hex.bytes().all(|b| b.is_ascii_hexdigit())).then_some(digest)
 }
 
-/// Where a Prow run stands.
+/// Where a Prow run stands. Its name (`success`) is the one the store keeps and people read;
+/// serde and strum both derive it from the variant, in the same case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::Display, strum::IntoStaticStr, strum::EnumString)]
+#[strum(serialize_all = "snake_case")]
 pub enum RunState {
     /// Started, no `finished.json` yet.
     Running,
@@ -239,29 +228,9 @@ impl RunState {
         self != RunState::Running
     }
 
+    /// The stored name; kept as a method while `commands/` still calls it.
     pub fn as_str(self) -> &'static str {
-        match self {
-            RunState::Running => "running",
-            RunState::Success => "success",
-            RunState::Failure => "failure",
-            RunState::Aborted => "aborted",
-            RunState::Error => "error",
-        }
-    }
-}
-
-impl FromStr for RunState {
-    type Err = String;
-
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        match text {
-            "running" => Ok(RunState::Running),
-            "success" => Ok(RunState::Success),
-            "failure" => Ok(RunState::Failure),
-            "aborted" => Ok(RunState::Aborted),
-            "error" => Ok(RunState::Error),
-            other => Err(format!("unknown run state `{other}`")),
-        }
+        self.into()
     }
 }
 
@@ -363,10 +332,38 @@ mod tests {
     }
 
     #[test]
-    fn checks_round_trip_through_their_config_names() {
-        for check in Check::ALL {
-            assert_eq!(check.config_name().parse::<Check>().unwrap(), check);
+    fn checks_round_trip_through_their_names() {
+        let names: Vec<String> = Check::iter().map(|check| check.to_string()).collect();
+        assert_eq!(
+            names,
+            ["baseline", "upgrade-from-zero", "upgrade-from-previous"]
+        );
+        for check in Check::iter() {
+            let name: &str = check.into();
+            assert_eq!(name.parse::<Check>().unwrap(), check);
+            assert_eq!(serde_json::to_value(check).unwrap(), name);
         }
-        assert!("upgrade".parse::<Check>().unwrap_err().contains("baseline"));
+        assert_eq!(
+            "upgrade".parse::<Check>().unwrap_err(),
+            "`upgrade` is not a check; use one of baseline, upgrade-from-zero, upgrade-from-previous"
+        );
+    }
+
+    #[test]
+    fn run_states_round_trip_through_their_names() {
+        let all = [
+            (RunState::Running, "running"),
+            (RunState::Success, "success"),
+            (RunState::Failure, "failure"),
+            (RunState::Aborted, "aborted"),
+            (RunState::Error, "error"),
+        ];
+        for (state, name) in all {
+            assert_eq!(<&str>::from(state), name);
+            assert_eq!(state.to_string(), name);
+            assert_eq!(name.parse::<RunState>().unwrap(), state);
+            assert_eq!(serde_json::to_value(state).unwrap(), name);
+        }
+        assert!("passed".parse::<RunState>().is_err());
     }
 }

@@ -3,6 +3,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use proptest::prelude::*;
+use strum::IntoEnumIterator;
 
 use super::*;
 use crate::test_fixtures::prow_run;
@@ -23,7 +24,7 @@ fn policy() -> (Policy, VersionCatalog) {
         "hypershift-operator",
         vec![OcpVersion::new(4, 20), OcpVersion::new(4, 21)],
         vec![Platform::new("aws"), Platform::new("azure")],
-        Check::ALL.to_vec(),
+        Check::iter().collect(),
         SignedDuration::from_hours(12),
         |key| CellPolicy {
             job: Some(job_name(key.version, key.platform.as_str(), key.check)),

@@ -29,8 +29,13 @@ pub struct GateInput<'a> {
 }
 
 /// What the gate decided.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Its name (`superseded`) is the stable word kept in the store and used as a metrics label,
+/// taken with `<&str>::from(&decision)`; it is the same word serde writes in the `decision` tag.
+/// `Display` is for people and names the newer snapshot ("superseded by …").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, strum::IntoStaticStr)]
 #[serde(rename_all = "kebab-case", tag = "decision")]
+#[strum(serialize_all = "kebab-case")]
 pub enum Decision {
     /// Every required cell passed (or failed where failure is allowed): release it.
     Passed,
@@ -42,23 +47,11 @@ pub enum Decision {
     Superseded { by: String },
 }
 
-impl Decision {
-    /// The stable word used in the store, metrics and chat.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Decision::Passed => "passed",
-            Decision::Blocked => "blocked",
-            Decision::Pending => "pending",
-            Decision::Superseded { .. } => "superseded",
-        }
-    }
-}
-
 impl fmt::Display for Decision {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Decision::Superseded { by } => write!(f, "superseded by {by}"),
-            other => f.write_str(other.as_str()),
+            other => f.write_str(other.into()),
         }
     }
 }
@@ -172,9 +165,34 @@ pub fn evaluate(input: &GateInput<'_>) -> Verdict {
 
 /// "BLOCKED — 9 of 13 required passed, 1 failed, 3 waiting"
 pub fn verdict_line(verdict: &Verdict) -> String {
-    let decision = verdict.decision.as_str().to_uppercase();
+    let decision = <&str>::from(&verdict.decision).to_uppercase();
     match &verdict.decision {
         Decision::Superseded { by } => format!("{decision} by {by} — {}", verdict.tally),
         _ => format!("{decision} — {}", verdict.tally),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decisions_keep_their_stored_names_and_sentences() {
+        let superseded = Decision::Superseded {
+            by: "hypershift-next".into(),
+        };
+        let all = [
+            (Decision::Passed, "passed", "passed"),
+            (Decision::Blocked, "blocked", "blocked"),
+            (Decision::Pending, "pending", "pending"),
+            (superseded, "superseded", "superseded by hypershift-next"),
+        ];
+        for (decision, name, sentence) in all {
+            assert_eq!(<&str>::from(&decision), name);
+            assert_eq!(decision.to_string(), sentence);
+            let json = serde_json::to_value(&decision).unwrap();
+            assert_eq!(json["decision"], name);
+            assert_eq!(serde_json::from_value::<Decision>(json).unwrap(), decision);
+        }
     }
 }

@@ -116,7 +116,7 @@ fn verdict_text(verdict: &Verdict) -> String {
     };
     let mut lines = vec![format!(
         "*{}*{superseded_by} — {}",
-        verdict.decision.as_str().to_uppercase(),
+        <&str>::from(&verdict.decision).to_uppercase(),
         verdict.tally
     )];
     if verdict.decision == Decision::Blocked
@@ -219,6 +219,7 @@ fn release_text(release: &ReleaseRecord, release_url: Option<&str>) -> String {
 #[cfg(test)]
 mod tests {
     use jiff::SignedDuration;
+    use strum::IntoEnumIterator;
 
     use super::*;
     use crate::chat::Block;
@@ -253,7 +254,7 @@ mod tests {
             "hypershift-operator",
             (17..=22).map(|minor| OcpVersion::new(4, minor)).collect(),
             vec![Platform::new("aws"), Platform::new("azure")],
-            Check::ALL.to_vec(),
+            Check::iter().collect(),
             SignedDuration::from_hours(12),
             |key| CellPolicy {
                 job: Some(job_name(&key)),
@@ -482,7 +483,7 @@ mod tests {
             .map(|n| Platform::new(format!("cloud-{n}")))
             .collect();
         for platform in &extra {
-            for check in Check::ALL {
+            for check in Check::iter() {
                 let key = CellKey {
                     version: OcpVersion::new(4, 20),
                     platform: platform.clone(),

@@ -58,7 +58,7 @@ impl Store {
         )
         .bind(&sent.issue_key)
         .bind(to_db(sent.on_qa_since))
-        .bind(sent.step.as_str())
+        .bind(<&str>::from(sent.step))
         .bind(&sent.person)
         .bind(&sent.comment_id)
         .bind(to_db(sent.sent_at))
@@ -199,7 +199,7 @@ fn sent_step(row: &AnyRow) -> Result<SentStep> {
     Ok(SentStep {
         issue_key: row.try_get("issue_key")?,
         on_qa_since: from_db(row.try_get("on_qa_since")?)?,
-        step: Step::parse(&step).ok_or_else(|| StoreError::Corrupt {
+        step: step.parse().map_err(|_| StoreError::Corrupt {
             what: "escalation step",
             detail: step.clone(),
         })?,

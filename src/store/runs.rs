@@ -32,7 +32,7 @@ impl Store {
         let change = match existing {
             None => RunChange::New,
             Some(row) => {
-                let same = row.try_get::<String, _>("state")? == run.state.as_str()
+                let same = row.try_get::<String, _>("state")? == <&str>::from(run.state)
                     && row.try_get::<Option<i64>, _>("finished_at")? == run.finished_at.map(to_db)
                     && row.try_get::<String, _>("target_kind")? == kind
                     && row.try_get::<Option<String>, _>("target_value")?.as_deref() == value;
@@ -52,7 +52,7 @@ impl Store {
         )
         .bind(&run.job)
         .bind(&run.build_id)
-        .bind(run.state.as_str())
+        .bind(<&str>::from(run.state))
         .bind(run.started_at.map(to_db))
         .bind(run.finished_at.map(to_db))
         .bind(&run.url)
@@ -79,9 +79,9 @@ impl Store {
                 Ok(JobRun {
                     job: row.try_get("job")?,
                     build_id: row.try_get("build_id")?,
-                    state: state.parse().map_err(|detail| StoreError::Corrupt {
+                    state: state.parse().map_err(|_| StoreError::Corrupt {
                         what: "run state",
-                        detail,
+                        detail: state.clone(),
                     })?,
                     started_at: from_db_opt(row.try_get("started_at")?)?,
                     finished_at: from_db_opt(row.try_get("finished_at")?)?,

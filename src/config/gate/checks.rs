@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use serde::Deserialize;
+use strum::VariantNames;
 use toml::Spanned;
 
 use crate::gate::{Check, Platform};
@@ -51,18 +52,15 @@ pub(super) fn validate(
     platforms: Option<&[Platform]>,
     report: &mut Report<'_>,
 ) -> Option<Vec<CheckRule>> {
-    let names: Vec<String> = Check::ALL
+    let names: Vec<String> = Check::VARIANTS
         .iter()
-        .map(|check| check.config_name().to_string())
+        .map(|name| name.to_string())
         .collect();
     let mut present: Vec<(Check, &Spanned<String>, &Spanned<CheckSection>)> = Vec::new();
     for (name, section) in checks.get_ref() {
-        match Check::ALL
-            .into_iter()
-            .find(|check| check.config_name() == name.get_ref())
-        {
-            Some(check) => present.push((check, name, section)),
-            None => report.add(
+        match name.get_ref().parse::<Check>() {
+            Ok(check) => present.push((check, name, section)),
+            Err(_) => report.add(
                 &path.key(name.get_ref()),
                 Some(name.span()),
                 unknown_key(name.get_ref(), &names),

@@ -14,23 +14,16 @@ use crate::gate::{Policy, VersionCatalog};
 
 pub(super) use section::{GatesSection, validate_gates};
 
-/// Who creates the Release once the gate passes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who creates the Release once the gate passes; `release_mode = "automatic"` or `"manual"`.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, strum::Display, strum::IntoStaticStr, strum::EnumString,
+)]
+#[strum(serialize_all = "kebab-case")]
 pub enum ReleaseMode {
     /// gatebot creates the Release as soon as every required cell has passed.
     Automatic,
     /// gatebot reports that the gate passed; a person creates the Release with `release`.
     Manual,
-}
-
-impl ReleaseMode {
-    /// The name used in configuration files.
-    pub fn config_name(self) -> &'static str {
-        match self {
-            ReleaseMode::Automatic => "automatic",
-            ReleaseMode::Manual => "manual",
-        }
-    }
 }
 
 /// One validated gate, as the engine runs it.
@@ -60,4 +53,22 @@ pub struct GateConfig {
     pub policy: Policy,
     /// Which of the gate's versions are generally available, as configured.
     pub catalog: VersionCatalog,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn release_modes_round_trip_through_their_config_names() {
+        for (mode, name) in [
+            (ReleaseMode::Automatic, "automatic"),
+            (ReleaseMode::Manual, "manual"),
+        ] {
+            assert_eq!(<&str>::from(mode), name);
+            assert_eq!(mode.to_string(), name);
+            assert_eq!(name.parse::<ReleaseMode>().unwrap(), mode);
+        }
+        assert!("Automatic".parse::<ReleaseMode>().is_err());
+    }
 }

@@ -150,7 +150,7 @@ impl GateSection {
         let release_mode = report.setting(
             &place.key("release_mode"),
             self.release_mode.as_ref(),
-            ReleaseMode::Automatic.config_name(),
+            ReleaseMode::Automatic.into(),
             release_mode,
         );
         let result_timeout = report.setting(
@@ -257,16 +257,13 @@ fn unique_name(
 }
 
 fn release_mode(text: &str) -> Result<ReleaseMode, Invalid> {
-    [ReleaseMode::Automatic, ReleaseMode::Manual]
-        .into_iter()
-        .find(|mode| mode.config_name() == text)
-        .ok_or_else(|| {
-            Invalid::new(
-                format!("`{text}` is not a release mode"),
-                "use `automatic` (gatebot creates the Release when the gate passes) or `manual` \
-                 (a person runs `release`)",
-            )
-        })
+    text.parse().map_err(|_| {
+        Invalid::new(
+            format!("`{text}` is not a release mode"),
+            "use `automatic` (gatebot creates the Release when the gate passes) or `manual` \
+             (a person runs `release`)",
+        )
+    })
 }
 
 /// The columns of the matrix: at least one platform, each a DNS label, none twice. The list is
