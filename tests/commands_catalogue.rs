@@ -8,11 +8,20 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use gatebot::commands::{
-    Catalogue, Role, SnapshotArg, UsageError, render_command, render_docs_markdown,
+    Catalogue, Command, Role, SnapshotArg, UsageError, render_command, render_docs_markdown,
     render_overview, render_slack_manifest,
 };
 
 const SLASH_COMMAND: &str = "/gate";
+
+/// The typed command of `line` in the built-in catalogue; a line that does not parse, or a
+/// command whose file and type disagree, fails the test with the reason.
+fn command(line: &str) -> Command<'static> {
+    let invocation = Catalogue::builtin()
+        .parse(line)
+        .unwrap_or_else(|error| panic!("`{line}`: {error}"));
+    Command::from_invocation(&invocation).unwrap_or_else(|drift| panic!("`{line}`: {drift}"))
+}
 
 fn repository_file(relative: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(relative)
@@ -113,6 +122,18 @@ fn every_example_parses_as_its_own_command() {
     }
 }
 
+/// Every catalogue command has a typed command whose arguments match its file: same names,
+/// kinds and requiredness, none left over. (Unit tests beside the conversion show each kind of
+/// mismatch being caught.)
+#[test]
+fn every_catalogue_command_converts_to_its_typed_command() {
+    for spec in Catalogue::builtin().commands() {
+        for example in &spec.examples {
+            command(&example.text);
+        }
+    }
+}
+
 #[test]
 fn the_built_in_commands_have_the_declared_roles_and_effects() {
     let catalogue = Catalogue::builtin();
@@ -142,31 +163,35 @@ fn command_names_are_not_case_sensitive() {
     let invocation = Catalogue::builtin().parse("Blocked-WHY LATEST").unwrap();
     assert_eq!(invocation.spec.name, "blocked-why");
     assert_eq!(
-        invocation.args.snapshot("snapshot"),
-        Some(SnapshotArg::Latest)
+        command("Blocked-WHY LATEST"),
+        Command::BlockedWhy {
+            snapshot: Some(SnapshotArg::Latest)
+        }
     );
 }
 
 #[test]
 fn blocked_why_leaves_the_default_snapshot_to_its_handler() {
-    let invocation = Catalogue::builtin().parse("blocked-why").unwrap();
-    assert_eq!(invocation.args.snapshot("snapshot"), None);
+    assert_eq!(
+        command("blocked-why"),
+        Command::BlockedWhy { snapshot: None }
+    );
 }
 
 #[test]
 fn release_reads_a_quoted_or_plain_snapshot_name() {
-    let catalogue = Catalogue::builtin();
     for line in [
         "release hypershift-operator-main-20260512-070000-000",
         "release \"hypershift-operator-main-20260512-070000-000\"",
         "release  “hypershift-operator-main-20260512-070000-000”  ",
     ] {
-        let invocation = catalogue.parse(line).unwrap();
         assert_eq!(
-            invocation.args.snapshot("snapshot"),
-            Some(SnapshotArg::Named(
-                "hypershift-operator-main-20260512-070000-000".to_string()
-            )),
+            command(line),
+            Command::Release {
+                snapshot: SnapshotArg::Named(
+                    "hypershift-operator-main-20260512-070000-000".to_string()
+                )
+            },
             "{line}"
         );
     }
@@ -249,12 +274,10 @@ fn snapshot_arguments_must_look_like_kubernetes_names() {
     }
     let longest = "a".repeat(63);
     assert_eq!(
-        catalogue
-            .parse(&format!("blocked-why {longest}"))
-            .unwrap()
-            .args
-            .snapshot("snapshot"),
-        Some(SnapshotArg::Named(longest))
+        command(&format!("blocked-why {longest}")),
+        Command::BlockedWhy {
+            snapshot: Some(SnapshotArg::Named(longest))
+        }
     );
 }
 
@@ -265,18 +288,15 @@ fn an_empty_line_asks_for_a_command() {
 
 #[test]
 fn help_names_the_command_to_explain() {
-    let catalogue = Catalogue::builtin();
-    let invocation = catalogue.parse("help Release").unwrap();
-    let explained = invocation
-        .args
-        .command("command")
-        .expect("a command is named");
+    let Command::Help {
+        command: Some(explained),
+    } = command("help Release")
+    else {
+        panic!("`help Release` names a command");
+    };
     assert_eq!(explained.name, "release");
     assert!(render_command(explained).starts_with("`release <snapshot>` — "));
-    assert_eq!(
-        catalogue.parse("help").unwrap().args.command("command"),
-        None
-    );
+    assert_eq!(command("help"), Command::Help { command: None });
 }
 
 #[test]
@@ -386,15 +406,12 @@ fn emergency_reads_the_justification_as_typed_or_as_a_flag() {
         "emergency snap-1 OCPBUGS-1: <!channel> & \"quotes\" stay",
         "emergency --justification 'OCPBUGS-1: <!channel> & \"quotes\" stay' snap-1",
     ] {
-        let invocation = catalogue.parse(line).unwrap();
         assert_eq!(
-            invocation.args.snapshot("snapshot"),
-            Some(SnapshotArg::Named("snap-1".to_string())),
-            "{line}"
-        );
-        assert_eq!(
-            invocation.args.text("justification"),
-            Some("OCPBUGS-1: <!channel> & \"quotes\" stay"),
+            command(line),
+            Command::Emergency {
+                snapshot: SnapshotArg::Named("snap-1".to_string()),
+                justification: "OCPBUGS-1: <!channel> & \"quotes\" stay".to_string(),
+            },
             "{line}"
         );
     }
@@ -407,27 +424,26 @@ fn emergency_reads_the_justification_as_typed_or_as_a_flag() {
 
 #[test]
 fn the_buttons_values_are_command_lines_and_deny_needs_no_reason() {
-    let catalogue = Catalogue::builtin();
-    let approve = catalogue.parse("approve em-1a2b3c4d").unwrap();
-    assert_eq!(approve.spec.name, "approve");
-    assert_eq!(approve.args.request_id("request"), Some("em-1a2b3c4d"));
-    let click = catalogue.parse("deny em-1a2b3c4d").unwrap();
-    assert_eq!(click.args.text("reason"), None);
-    let typed = catalogue
-        .parse("deny em-1a2b3c4d the fix is not in this build")
-        .unwrap();
-    assert_eq!(
-        typed.args.text("reason"),
-        Some("the fix is not in this build")
-    );
+    let Command::Approve {
+        request: Some(approved),
+    } = command("approve em-1a2b3c4d")
+    else {
+        panic!("`approve em-1a2b3c4d` names its request");
+    };
+    assert_eq!(approved.as_str(), "em-1a2b3c4d");
+    let Command::Deny { request, reason } = command("deny em-1a2b3c4d") else {
+        panic!("`deny em-1a2b3c4d` is a denial");
+    };
+    assert_eq!((request.as_str(), reason), ("em-1a2b3c4d", None));
+    let Command::Deny { reason, .. } = command("deny em-1a2b3c4d the fix is not in this build")
+    else {
+        panic!("a typed denial is a denial");
+    };
+    assert_eq!(reason.as_deref(), Some("the fix is not in this build"));
 }
 
 #[test]
 fn audit_takes_an_optional_count() {
-    let catalogue = Catalogue::builtin();
-    assert_eq!(catalogue.parse("audit").unwrap().args.count("count"), None);
-    assert_eq!(
-        catalogue.parse("audit 25").unwrap().args.count("count"),
-        Some(25)
-    );
+    assert_eq!(command("audit"), Command::Audit { count: None });
+    assert_eq!(command("audit 25"), Command::Audit { count: Some(25) });
 }

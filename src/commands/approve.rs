@@ -1,19 +1,19 @@
 //! `approve [request]`: a second person approves a request of the approvals room. Without an
 //! id it takes the open request of the thread's snapshot, or the only open one.
 
+use super::arguments::RequestId;
 use super::context::Context;
-use super::parse::Invocation;
 use crate::approvals::ApprovalKind;
 use crate::chat::Answer;
 use crate::emergency::the_open_request;
 use crate::store::StoreError;
 
 pub async fn approve(
-    invocation: &Invocation<'_>,
+    request: Option<&RequestId>,
     context: &Context<'_>,
 ) -> Result<Answer, StoreError> {
-    let id = match invocation.args.request_id("request") {
-        Some(id) => id.to_string(),
+    let id = match request {
+        Some(id) => id.as_str().to_string(),
         None => match the_open_request(context.store, context.thread_snapshot).await? {
             Ok(id) => id,
             Err(refusal) => return Ok(refusal),

@@ -1,9 +1,9 @@
-//! The arguments of a parsed command line, checked against their kind and read by name.
+//! The arguments of a parsed command line, each checked against its kind.
 //!
 //! Handlers never see raw words: a snapshot argument is a valid name or `latest`, a count is a
-//! positive number, a command argument is a command of the catalogue. Reading an argument the
-//! command does not declare is a bug in the handler, so it panics instead of quietly answering
-//! `None` — a misspelt name must not turn `release <snapshot>` into "no snapshot given".
+//! positive number, a command argument is a command of the catalogue. Each kind has one Rust
+//! type ([`ArgumentType`]), so the typed commands read their arguments by type and the
+//! conversion can compare that type with the kind the catalogue declares.
 
 use super::catalogue::{ArgumentKind, ArgumentSpec, Catalogue, CommandSpec};
 use super::usage_error::UsageError;
@@ -21,10 +21,29 @@ pub enum SnapshotArg {
     Latest,
 }
 
+impl SnapshotArg {
+    /// The snapshot as it was typed, for answers that name what was asked for.
+    pub fn typed(&self) -> &str {
+        match self {
+            SnapshotArg::Named(name) => name,
+            SnapshotArg::Latest => "latest",
+        }
+    }
+}
+
+/// The id of a request gatebot handed out: one plain word, checked before any handler sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestId(String);
+
+impl RequestId {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The arguments given to one command, by name.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Arguments<'c> {
-    spec: &'c CommandSpec,
     values: Vec<(&'c str, Value<'c>)>,
 }
 
@@ -33,18 +52,11 @@ pub(super) enum Value<'c> {
     Snapshot(SnapshotArg),
     Command(&'c CommandSpec),
     Text(String),
-    RequestId(String),
+    RequestId(RequestId),
     Count(u32),
 }
 
 impl<'c> Arguments<'c> {
-    pub(super) fn new(spec: &'c CommandSpec) -> Arguments<'c> {
-        Arguments {
-            spec,
-            values: Vec::new(),
-        }
-    }
-
     pub(super) fn is_given(&self, name: &str) -> bool {
         self.values.iter().any(|(given, _)| *given == name)
     }
@@ -53,59 +65,45 @@ impl<'c> Arguments<'c> {
         self.values.push((&argument.name, value));
     }
 
-    /// The snapshot argument `name`, if given.
-    pub fn snapshot(&self, name: &str) -> Option<SnapshotArg> {
-        match self.value(name, ArgumentKind::Snapshot)? {
-            Value::Snapshot(snapshot) => Some(snapshot.clone()),
-            _ => None,
-        }
-    }
-
-    /// The text argument `name`, if given, exactly as typed.
-    pub fn text(&self, name: &str) -> Option<&str> {
-        match self.value(name, ArgumentKind::Text)? {
-            Value::Text(text) => Some(text),
-            _ => None,
-        }
-    }
-
-    /// The count argument `name`, if given.
-    pub fn count(&self, name: &str) -> Option<u32> {
-        match self.value(name, ArgumentKind::Count)? {
-            Value::Count(count) => Some(*count),
-            _ => None,
-        }
-    }
-
-    /// The command named by the argument `name`, if given.
-    pub fn command(&self, name: &str) -> Option<&'c CommandSpec> {
-        match self.value(name, ArgumentKind::Command)? {
-            Value::Command(command) => Some(command),
-            _ => None,
-        }
-    }
-
-    /// The request id argument `name`, if given.
-    pub fn request_id(&self, name: &str) -> Option<&str> {
-        match self.value(name, ArgumentKind::RequestId)? {
-            Value::RequestId(id) => Some(id),
-            _ => None,
-        }
-    }
-
-    fn value(&self, name: &str, kind: ArgumentKind) -> Option<&Value<'c>> {
-        let declared = self.spec.argument(name).map(|argument| argument.kind);
-        assert_eq!(
-            declared,
-            Some(kind),
-            "`{}` declares no {kind:?} argument `{name}`",
-            self.spec.name
-        );
+    /// The argument `name`, if it was given as a `T`.
+    pub(super) fn get<T: ArgumentType<'c>>(&self, name: &str) -> Option<T> {
         self.values
             .iter()
             .find(|(given, _)| *given == name)
-            .map(|(_, value)| value)
+            .and_then(|(_, value)| T::from_value(value))
     }
+}
+
+/// The Rust type an argument of one kind is read as: one type per kind, so a typed command's
+/// field says which kind its argument must be declared with.
+pub(super) trait ArgumentType<'c>: Sized {
+    const KIND: ArgumentKind;
+
+    fn from_value(value: &Value<'c>) -> Option<Self>;
+}
+
+/// One impl per kind; each `Value` variant is named after the kind it holds.
+macro_rules! argument_types {
+    ($($kind:ident => $type:ty),* $(,)?) => {$(
+        impl<'c> ArgumentType<'c> for $type {
+            const KIND: ArgumentKind = ArgumentKind::$kind;
+
+            fn from_value(value: &Value<'c>) -> Option<Self> {
+                match value {
+                    Value::$kind(held) => Some(ToOwned::to_owned(held)),
+                    _ => None,
+                }
+            }
+        }
+    )*};
+}
+
+argument_types! {
+    Snapshot => SnapshotArg,
+    Command => &'c CommandSpec,
+    Text => String,
+    RequestId => RequestId,
+    Count => u32,
 }
 
 /// Checks one word against its argument's kind.
@@ -141,7 +139,7 @@ pub(super) fn read_value<'c>(
         ArgumentKind::Text => Ok(Value::Text(word)),
         ArgumentKind::RequestId => {
             if is_request_id(&word) {
-                Ok(Value::RequestId(word))
+                Ok(Value::RequestId(RequestId(word)))
             } else {
                 Err(UsageError::BadRequestId {
                     command: spec.name.clone(),

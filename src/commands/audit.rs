@@ -4,7 +4,6 @@
 use std::fmt::Write as _;
 
 use super::context::Context;
-use super::parse::Invocation;
 use crate::chat::Answer;
 use crate::store::StoreError;
 
@@ -13,11 +12,8 @@ const SHOWN_AT_MOST: u32 = 50;
 /// A detail longer than this is cut; the full text stays in the store.
 const DETAIL_CHARACTERS: usize = 300;
 
-pub async fn audit(
-    invocation: &Invocation<'_>,
-    context: &Context<'_>,
-) -> Result<Answer, StoreError> {
-    let asked = invocation.args.count("count").unwrap_or(SHOWN_BY_DEFAULT);
+pub async fn audit(count: Option<u32>, context: &Context<'_>) -> Result<Answer, StoreError> {
+    let asked = count.unwrap_or(SHOWN_BY_DEFAULT);
     let shown = asked.min(SHOWN_AT_MOST);
     let entries = context.store.recent_audit(i64::from(shown)).await?;
     if entries.is_empty() {

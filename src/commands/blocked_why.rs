@@ -5,17 +5,14 @@ use super::SnapshotArg;
 use super::answers::blocked_why as blocked_why_text;
 use super::context::Context;
 use super::facts::find_snapshot;
-use super::parse::Invocation;
 use crate::chat::Answer;
 use crate::store::StoreError;
 
 pub async fn blocked_why(
-    invocation: &Invocation<'_>,
+    snapshot: Option<SnapshotArg>,
     context: &Context<'_>,
 ) -> Result<Answer, StoreError> {
-    let reference = invocation
-        .args
-        .snapshot("snapshot")
+    let reference = snapshot
         .or_else(|| {
             context
                 .thread_snapshot

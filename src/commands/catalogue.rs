@@ -94,9 +94,10 @@ pub struct ArgumentSpec {
     pub help: String,
 }
 
-/// What an argument accepts, and so how it is checked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// What an argument accepts, and so how it is checked. Shown as the catalogue spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, strum::Display)]
 #[serde(rename_all = "kebab-case")]
+#[strum(serialize_all = "kebab-case")]
 pub enum ArgumentKind {
     /// A Snapshot name, or `latest`.
     Snapshot,

@@ -4,31 +4,20 @@
 use super::SnapshotArg;
 use super::context::Context;
 use super::facts::find_snapshot;
-use super::parse::Invocation;
 use crate::chat::Answer;
 use crate::emergency::justification_problem;
 use crate::store::StoreError;
 
 pub async fn emergency(
-    invocation: &Invocation<'_>,
+    snapshot: &SnapshotArg,
+    justification: &str,
     context: &Context<'_>,
 ) -> Result<Answer, StoreError> {
-    let reference = invocation
-        .args
-        .snapshot("snapshot")
-        .expect("the catalogue makes the snapshot required");
-    let justification = invocation
-        .args
-        .text("justification")
-        .expect("the catalogue makes the justification required");
-    let typed = match &reference {
-        SnapshotArg::Named(name) => name.as_str(),
-        SnapshotArg::Latest => "latest",
-    };
+    let typed = snapshot.typed();
     if let Some(problem) = justification_problem(justification) {
         return Ok(Answer::refused(typed, &problem));
     }
-    let found = match find_snapshot(context, &reference).await? {
+    let found = match find_snapshot(context, snapshot).await? {
         Ok(found) => found,
         Err(why) => return Ok(Answer::refused(typed, &why)),
     };

@@ -1,9 +1,11 @@
-//! Runs a checked, authorised command: the one dispatch from a catalogue entry to its handler.
+//! Runs a checked, authorised command: the line becomes its typed [`Command`] here, and each
+//! variant goes to its handler.
 
 use super::Catalogue;
 use super::approve::approve;
 use super::audit::audit;
 use super::blocked_why::blocked_why;
+use super::command::Command;
 use super::context::Context;
 use super::deny::deny;
 use super::emergency::emergency;
@@ -20,19 +22,34 @@ pub async fn execute(
     invocation: &Invocation<'_>,
     context: &Context<'_>,
 ) -> Result<Answer, StoreError> {
-    match invocation.spec.name.as_str() {
-        "help" => Ok(Answer::text(&match invocation.args.command("command") {
+    let command = match Command::from_invocation(invocation) {
+        Ok(command) => command,
+        Err(drift) => {
+            // The catalogue tests make this impossible in a tested build; should it happen, the
+            // person is told and nothing runs.
+            tracing::error!(%drift, "a command does not match its catalogue file");
+            return Ok(Answer::text(&format!(
+                "gatebot cannot run `{}`: {drift}. Nothing was done; please report this.",
+                invocation.spec.name
+            ))
+            .audited("", "failed", drift.to_string()));
+        }
+    };
+    match command {
+        Command::Help { command } => Ok(Answer::text(&match command {
             Some(command) => render_command(command),
             None => render_overview(Catalogue::builtin()),
         })),
-        "status" => status(context).await,
-        "blocked-why" => blocked_why(invocation, context).await,
-        "escalations" => escalations(context).await,
-        "release" => release(invocation, context).await,
-        "emergency" => emergency(invocation, context).await,
-        "approve" => approve(invocation, context).await,
-        "deny" => deny(invocation, context).await,
-        "audit" => audit(invocation, context).await,
-        other => unreachable!("the catalogue declares `{other}` but no handler runs it"),
+        Command::Status => status(context).await,
+        Command::BlockedWhy { snapshot } => blocked_why(snapshot, context).await,
+        Command::Escalations => escalations(context).await,
+        Command::Release { snapshot } => release(&snapshot, context).await,
+        Command::Emergency {
+            snapshot,
+            justification,
+        } => emergency(&snapshot, &justification, context).await,
+        Command::Approve { request } => approve(request.as_ref(), context).await,
+        Command::Deny { request, reason } => deny(&request, reason.as_deref(), context).await,
+        Command::Audit { count } => audit(count, context).await,
     }
 }

@@ -6,29 +6,15 @@ use super::SnapshotArg;
 use super::answers::blocked_why as blocked_why_text;
 use super::context::Context;
 use super::facts::find_snapshot;
-use super::parse::Invocation;
 use crate::chat::Answer;
 use crate::engine::{Decided, ReleaseDecision};
 use crate::gate::{Decision, ReleaseKind, SnapshotKey, release_line};
 use crate::store::StoreError;
 
-pub async fn release(
-    invocation: &Invocation<'_>,
-    context: &Context<'_>,
-) -> Result<Answer, StoreError> {
-    let reference = invocation
-        .args
-        .snapshot("snapshot")
-        .expect("the catalogue makes the snapshot required");
-    let (facts, gate) = match find_snapshot(context, &reference).await? {
+pub async fn release(snapshot: &SnapshotArg, context: &Context<'_>) -> Result<Answer, StoreError> {
+    let (facts, gate) = match find_snapshot(context, snapshot).await? {
         Ok(found) => (found.facts, found.gate),
-        Err(why) => {
-            let typed = match &reference {
-                SnapshotArg::Named(name) => name.as_str(),
-                SnapshotArg::Latest => "latest",
-            };
-            return Ok(Answer::refused(typed, &why));
-        }
+        Err(why) => return Ok(Answer::refused(snapshot.typed(), &why)),
     };
     let name = facts.snapshot.name.as_str();
     if let Some(existing) = &facts.release {
