@@ -169,9 +169,7 @@ fn blocking_cell(cell: &CellVerdict, ga: bool, now: Timestamp) -> String {
             let _ = writeln!(
                 out,
                 "    run      build {}, {}: {}",
-                run.build_id,
-                run.state.as_str(),
-                run.url
+                run.build_id, run.state, run.url
             );
             let finished = run
                 .finished_at

@@ -227,11 +227,6 @@ impl RunState {
     pub fn is_finished(self) -> bool {
         self != RunState::Running
     }
-
-    /// The stored name; kept as a method while `commands/` still calls it.
-    pub fn as_str(self) -> &'static str {
-        self.into()
-    }
 }
 
 /// What a run says it tested, read from its metadata.
