@@ -8,6 +8,7 @@
 //!   ReleasePlanAdmission), their schemas and admission webhooks, watches and faults;
 //! - [`gcs`]: Google Cloud Storage's JSON API, holding Prow results;
 //! - [`prow`]: writes into the GCS emulator what a Prow job leaves in its bucket;
+//! - [`gangway`]: Prow's REST trigger service, whose runs write their results into GCS;
 //! - [`slack`]: Slack's Socket Mode and Web API;
 //! - [`jira`]: Jira's REST API v2 (search with changelog, comments, users).
 //!
@@ -15,6 +16,7 @@
 //! service, not what gatebot happens to expect of it.
 
 pub mod clock;
+pub mod gangway;
 pub mod gcs;
 pub mod jira;
 pub mod kube;

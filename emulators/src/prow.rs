@@ -9,7 +9,7 @@
 use jiff::Timestamp;
 use serde_json::{Map, Value, json};
 
-use crate::gcs::GcsEmulator;
+use crate::gcs::GcsObjects;
 
 /// A build that starts.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,6 +20,15 @@ pub struct BuildStart {
     /// Environment variables the trigger set through Gangway (for example the operator image
     /// under test); they land in the pod spec of `prowjob.json`.
     pub env: Vec<(String, String)>,
+    /// The ProwJob's name; without one it is derived from the build id.
+    pub prowjob_name: Option<String>,
+    /// When the ProwJob was created (`metadata.creationTimestamp`, `status.startTime`); without
+    /// one, the moment the pod started.
+    pub triggered_at: Option<Timestamp>,
+    /// Labels added to Prow's own, overriding them on the same key, as a trigger's are.
+    pub labels: Vec<(String, String)>,
+    /// Annotations added to Prow's own, overriding them on the same key.
+    pub annotations: Vec<(String, String)>,
 }
 
 impl BuildStart {
@@ -29,12 +38,38 @@ impl BuildStart {
             build_id: build_id.into(),
             started_at,
             env: Vec::new(),
+            prowjob_name: None,
+            triggered_at: None,
+            labels: Vec::new(),
+            annotations: Vec::new(),
         }
     }
 
     /// Adds an environment variable to the job's pod, as a Gangway env override does.
     pub fn with_env(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.env.push((name.into(), value.into()));
+        self
+    }
+
+    /// Names the ProwJob, as Gangway does when it creates one (the execution id).
+    pub fn with_prowjob_name(mut self, name: impl Into<String>) -> Self {
+        self.prowjob_name = Some(name.into());
+        self
+    }
+
+    /// Says when the ProwJob was created, before its pod started.
+    pub fn with_triggered_at(mut self, at: Timestamp) -> Self {
+        self.triggered_at = Some(at);
+        self
+    }
+
+    pub fn with_label(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.labels.push((key.into(), value.into()));
+        self
+    }
+
+    pub fn with_annotation(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.annotations.push((key.into(), value.into()));
         self
     }
 }
@@ -104,18 +139,46 @@ impl BuildFinish {
 /// The Deck that `prowjob.json`'s `status.url` points to, as on OpenShift CI.
 const DECK_URL: &str = "https://prow.ci.openshift.org";
 
+/// The longest value a Kubernetes label may have.
+const LABEL_VALUE_MAX: usize = 63;
+
+/// The `prow.k8s.io/job` label of a job: the name cut to 63 bytes, with trailing `.`, `_` and
+/// `-` trimmed (`pkg/pod-utils/decorate/podspec.go`, `LabelsAndAnnotationsForSpec`). The full
+/// name stays in the annotation of the same key.
+pub fn job_label(job: &str) -> String {
+    if job.len() <= LABEL_VALUE_MAX {
+        return job.to_string();
+    }
+    let mut cut = LABEL_VALUE_MAX;
+    while !job.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    job[..cut].trim_end_matches(['.', '_', '-']).to_string()
+}
+
+/// The page of a build on Deck, which `prowjob.json`'s `status.url` and Gangway's `job_url`
+/// point to.
+pub fn deck_url(bucket: &str, job: &str, build_id: &str) -> String {
+    format!("{DECK_URL}/view/gs/{bucket}/logs/{job}/{build_id}")
+}
+
 /// Writes Prow's files for builds of periodic jobs into one bucket of the emulator.
 pub struct ProwWriter<'a> {
-    gcs: &'a GcsEmulator,
+    gcs: &'a GcsObjects,
     bucket: String,
 }
 
 impl<'a> ProwWriter<'a> {
-    pub fn new(gcs: &'a GcsEmulator, bucket: impl Into<String>) -> Self {
+    /// Writes through the GCS emulator itself or through a [`GcsObjects`] handle on it.
+    pub fn new(gcs: &'a impl AsRef<GcsObjects>, bucket: impl Into<String>) -> Self {
         Self {
-            gcs,
+            gcs: gcs.as_ref(),
             bucket: bucket.into(),
         }
+    }
+
+    pub fn bucket(&self) -> &str {
+        &self.bucket
     }
 
     /// The pod started: `started.json`, a pending `prowjob.json`, and `latest-build.txt`.
@@ -205,33 +268,47 @@ impl<'a> ProwWriter<'a> {
     /// A periodic ProwJob the way crier uploads it while the pod runs, trimmed to the fields
     /// OpenShift CI sets for ci-operator periodics.
     fn pending_prowjob(&self, build: &BuildStart) -> Value {
-        let name = prowjob_name(&build.build_id);
+        let name = build
+            .prowjob_name
+            .clone()
+            .unwrap_or_else(|| prowjob_name(&build.build_id));
         let started = build.started_at.to_string();
+        let created = build.triggered_at.unwrap_or(build.started_at).to_string();
         let env: Vec<Value> = build
             .env
             .iter()
             .map(|(name, value)| json!({ "name": name, "value": value }))
             .collect();
-        let job_label: String = build.job.chars().take(63).collect();
+        let mut labels = json!({
+            "created-by-prow": "true",
+            "prow.k8s.io/build-id": build.build_id,
+            "prow.k8s.io/context": "",
+            "prow.k8s.io/id": name,
+            "prow.k8s.io/job": job_label(&build.job),
+            "prow.k8s.io/refs.base_ref": "main",
+            "prow.k8s.io/refs.org": "openshift",
+            "prow.k8s.io/refs.repo": "hypershift",
+            "prow.k8s.io/type": "periodic",
+        });
+        for (key, value) in &build.labels {
+            labels[key] = json!(value);
+        }
+        let mut annotations = json!({
+            "prow.k8s.io/context": "",
+            "prow.k8s.io/job": build.job,
+        });
+        for (key, value) in &build.annotations {
+            annotations[key] = json!(value);
+        }
         json!({
             "kind": "ProwJob",
             "apiVersion": "prow.k8s.io/v1",
             "metadata": {
                 "name": name,
                 "namespace": "ci",
-                "creationTimestamp": started,
-                "labels": {
-                    "created-by-prow": "true",
-                    "prow.k8s.io/build-id": build.build_id,
-                    "prow.k8s.io/context": "",
-                    "prow.k8s.io/id": name,
-                    "prow.k8s.io/job": job_label,
-                    "prow.k8s.io/type": "periodic",
-                },
-                "annotations": {
-                    "prow.k8s.io/context": "",
-                    "prow.k8s.io/job": build.job,
-                },
+                "creationTimestamp": created,
+                "labels": labels,
+                "annotations": annotations,
             },
             "spec": {
                 "type": "periodic",
@@ -264,14 +341,11 @@ impl<'a> ProwWriter<'a> {
                 "prowjob_defaults": { "tenant_id": "GlobalDefaultID" },
             },
             "status": {
-                "startTime": started,
+                "startTime": created,
                 "pendingTime": started,
                 "state": "pending",
                 "description": "Job triggered.",
-                "url": format!(
-                    "{DECK_URL}/view/gs/{}/logs/{}/{}",
-                    self.bucket, build.job, build.build_id
-                ),
+                "url": deck_url(&self.bucket, &build.job, &build.build_id),
                 "pod_name": name,
                 "build_id": build.build_id,
             },
@@ -287,14 +361,18 @@ fn object_name(job: &str, build_id: &str, file: &str) -> String {
 fn prowjob_name(build_id: &str) -> String {
     let digits: String = build_id.chars().filter(char::is_ascii_digit).collect();
     let padded = format!("{digits:0>32}");
-    let hex = &padded[padded.len() - 32..];
+    dashed_uuid(&padded[padded.len() - 32..])
+}
+
+/// 32 hex digits in a UUID's 8-4-4-4-12 groups.
+pub(crate) fn dashed_uuid(hex: &str) -> String {
     format!(
         "{}-{}-{}-{}-{}",
         &hex[..8],
         &hex[8..12],
         &hex[12..16],
         &hex[16..20],
-        &hex[20..]
+        &hex[20..32]
     )
 }
 
@@ -307,5 +385,19 @@ mod tests {
         let name = prowjob_name("1900000000000000042");
         assert_eq!(name, "00000000-0000-0190-0000-000000000042");
         assert_eq!(prowjob_name("7").len(), 36);
+    }
+
+    #[test]
+    fn the_job_label_is_cut_to_63_bytes_without_a_trailing_separator() {
+        let short = "periodic-ci-openshift-hypershift-release-5.0-periodics-e2e-aks";
+        assert_eq!(job_label(short), short);
+        let long = "periodic-ci-openshift-hypershift-release-4.22-periodics-hcm-azure-e2e-aks-upgrade-from-zero";
+        assert_eq!(
+            job_label(long),
+            "periodic-ci-openshift-hypershift-release-4.22-periodics-hcm-azu"
+        );
+        // A cut that ends on a separator loses it, as Go's `strings.TrimRight` does.
+        let dashed = format!("{}--tail", "a".repeat(62));
+        assert_eq!(job_label(&dashed), "a".repeat(62));
     }
 }

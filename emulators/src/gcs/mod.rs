@@ -53,9 +53,50 @@ struct Shared {
     base_url: String,
 }
 
+/// A cheap, clonable handle on the emulator's objects, for whoever writes results into the
+/// buckets beside the test (a Gangway emulator's runs, a sandbox scenario) while the test or
+/// its world keeps the [`GcsEmulator`] itself.
+#[derive(Clone)]
+pub struct GcsObjects {
+    shared: Arc<Shared>,
+}
+
+impl GcsObjects {
+    /// Writes an object (a new generation if it exists) and returns its generation.
+    pub fn put_object(&self, bucket: &str, name: &str, bytes: impl Into<Vec<u8>>) -> i64 {
+        let now = self.shared.clock.now();
+        self.shared
+            .store
+            .lock()
+            .expect("store lock poisoned")
+            .put(bucket, name, bytes.into(), now)
+    }
+
+    /// Removes an object; says whether it existed.
+    pub fn delete_object(&self, bucket: &str, name: &str) -> bool {
+        self.shared
+            .store
+            .lock()
+            .expect("store lock poisoned")
+            .delete(bucket, name)
+    }
+
+    /// The stored bytes of an object, if it exists.
+    pub fn object_bytes(&self, bucket: &str, name: &str) -> Option<Vec<u8>> {
+        let store = self.shared.store.lock().expect("store lock poisoned");
+        store.get(bucket, name).map(|object| object.bytes.clone())
+    }
+}
+
+impl AsRef<GcsObjects> for GcsObjects {
+    fn as_ref(&self) -> &GcsObjects {
+        self
+    }
+}
+
 /// A running emulator; it stops when dropped or shut down.
 pub struct GcsEmulator {
-    shared: Arc<Shared>,
+    objects: GcsObjects,
     stop: Option<oneshot::Sender<()>>,
     server: Option<JoinHandle<()>>,
 }
@@ -89,7 +130,7 @@ impl GcsEmulator {
             }
         });
         Ok(Self {
-            shared,
+            objects: GcsObjects { shared },
             stop: Some(stop),
             server: Some(server),
         })
@@ -97,7 +138,7 @@ impl GcsEmulator {
 
     /// The base URL to give a GCS client, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> &str {
-        &self.shared.base_url
+        &self.objects.shared.base_url
     }
 
     /// Stops listening and waits until the server task has finished.
@@ -110,34 +151,31 @@ impl GcsEmulator {
         }
     }
 
+    /// A handle on the objects for another emulator to write through; what it writes shows up
+    /// here.
+    pub fn objects(&self) -> GcsObjects {
+        self.objects.clone()
+    }
+
     /// Writes an object (a new generation if it exists) and returns its generation.
     pub fn put_object(&self, bucket: &str, name: &str, bytes: impl Into<Vec<u8>>) -> i64 {
-        let now = self.shared.clock.now();
-        self.shared
-            .store
-            .lock()
-            .expect("store lock poisoned")
-            .put(bucket, name, bytes.into(), now)
+        self.objects.put_object(bucket, name, bytes)
     }
 
     /// Removes an object; says whether it existed.
     pub fn delete_object(&self, bucket: &str, name: &str) -> bool {
-        self.shared
-            .store
-            .lock()
-            .expect("store lock poisoned")
-            .delete(bucket, name)
+        self.objects.delete_object(bucket, name)
     }
 
     /// The stored bytes of an object, if it exists.
     pub fn object_bytes(&self, bucket: &str, name: &str) -> Option<Vec<u8>> {
-        let store = self.shared.store.lock().expect("store lock poisoned");
-        store.get(bucket, name).map(|object| object.bytes.clone())
+        self.objects.object_bytes(bucket, name)
     }
 
     /// Queues a fault; faults fire in the order they were added.
     pub fn inject(&self, fault: Fault) {
-        self.shared
+        self.objects
+            .shared
             .faults
             .lock()
             .expect("fault lock poisoned")
@@ -146,7 +184,8 @@ impl GcsEmulator {
 
     /// Drops every fault that has not fired yet: the outage is over.
     pub fn clear_faults(&self) {
-        self.shared
+        self.objects
+            .shared
             .faults
             .lock()
             .expect("fault lock poisoned")
@@ -155,12 +194,28 @@ impl GcsEmulator {
 
     /// Every request answered so far, oldest first.
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        self.shared.log.lock().expect("log lock poisoned").clone()
+        self.objects
+            .shared
+            .log
+            .lock()
+            .expect("log lock poisoned")
+            .clone()
     }
 
     /// How many requests have been answered so far.
     pub fn request_count(&self) -> usize {
-        self.shared.log.lock().expect("log lock poisoned").len()
+        self.objects
+            .shared
+            .log
+            .lock()
+            .expect("log lock poisoned")
+            .len()
+    }
+}
+
+impl AsRef<GcsObjects> for GcsEmulator {
+    fn as_ref(&self) -> &GcsObjects {
+        &self.objects
     }
 }
 
