@@ -1074,3 +1074,42 @@ async fn gatebot_run_with_the_console_chat_takes_an_emergency_from_two_people() 
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn an_approval_and_the_sweep_granting_it_at_once_end_approved_with_one_alert() {
+    let config = config("");
+    let (world, slack) = setup(&config, Arc::new(SystemClock)).await;
+    // A sweep every few milliseconds finds the request approved before the approval has
+    // decided its Release, so both grant it.
+    let racing = ChatSetup {
+        expiry_check: Duration::from_millis(2),
+        ..chat_setup(&config)
+    };
+    let bot = Bot::start_with(&world, &slack, racing).await;
+    let snapshot = blocked_snapshot(&world, &slack, &config, 1).await;
+    let (pending, message) = request(&bot, &slack, RELEASER, &snapshot).await;
+
+    click_approve(&slack, BOB, &message, &pending.approval.id);
+    wait_for_one_release(&world).await;
+    wait_until("the request message shows the approval", LIMIT, || async {
+        request_message_of(&slack, &snapshot)
+            .is_some_and(|m| !has_buttons(&m) && everything_in(&m).contains("*Approved* by"))
+    })
+    .await;
+    assert_eq!(
+        stored_request(&bot, &pending.approval.id)
+            .await
+            .approval
+            .state,
+        RequestState::Approved
+    );
+    wait_until("the approver is told it is approved", LIMIT, || async {
+        ephemeral_for(&slack, BOB, "Approved.")
+    })
+    .await;
+    let alerts = top_level(&slack)
+        .into_iter()
+        .filter(|m| everything_in(m).contains("Emergency release created"))
+        .count();
+    assert_eq!(alerts, 1, "one alert for one Release");
+}

@@ -15,6 +15,7 @@ use crate::approvals::{Approval, Closing, RequestState};
 use crate::chat::Placement;
 use crate::engine::{Decided, GateSpec, ReleaseDecision};
 use crate::gate::{ReleaseKind, ReleaseRecord};
+use crate::konflux::release_name;
 use crate::store::StoreError;
 
 /// An approved request and where its approval came from.
@@ -44,6 +45,12 @@ impl Grant<'_> {
         let decision = self.decision();
         let engine = self.room.engine;
         match engine.decide_release(self.gate, &decision).await? {
+            // The approval and the sweep may grant the same request at once; the one that
+            // decided the Release announces it, the other only sees it done.
+            Decided::Existing(existing) if self.is_own(&existing) => {
+                self.room.refresh_message(&self.request.approval.id).await?;
+                Ok(Granted::Released(existing))
+            }
             Decided::Existing(existing) => {
                 self.close_as_overtaken(&existing).await?;
                 Ok(Granted::Overtaken(existing))
@@ -56,6 +63,14 @@ impl Grant<'_> {
                 Ok(Granted::Released(release))
             }
         }
+    }
+
+    /// Whether `existing` is this request's own emergency Release: Releases are named
+    /// deterministically by snapshot and plan.
+    fn is_own(&self, existing: &ReleaseRecord) -> bool {
+        let plan = self.room.settings.release_plan(self.gate);
+        existing.kind == ReleaseKind::Emergency
+            && existing.name == release_name(&self.request.key.snapshot, plan)
     }
 
     fn decision(&self) -> ReleaseDecision<'_> {
