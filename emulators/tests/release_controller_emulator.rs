@@ -198,7 +198,7 @@ async fn faults_fire_in_order_and_then_the_api_answers_again() {
 
     let statuses: Vec<Option<u16>> = rc.requests().iter().map(|r| r.status).collect();
     assert_eq!(statuses, [Some(503), Some(429), Some(200), None, Some(200)]);
-    assert_eq!(rc.requests()[0].param("phase"), Some("Accepted"));
+    assert_eq!(rc.requests()[0].query, "phase=Accepted");
     assert_eq!(rc.requests()[0].path, "/api/v1/releasestream/4-stable/tags");
 }
 

@@ -73,7 +73,7 @@ async fn handle(Extract(shared): Extract<Shared>, uri: Uri) -> Response {
     state.requests.push(LoggedRequest {
         at,
         path: uri.path().to_string(),
-        query,
+        query: uri.query().unwrap_or_default().to_string(),
         status: response.as_ref().map(|r| r.status().as_u16()),
     });
     response.unwrap_or_else(dropped)

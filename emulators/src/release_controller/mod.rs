@@ -83,19 +83,10 @@ pub struct LoggedRequest {
     /// When it arrived, by the emulator's clock.
     pub at: Timestamp,
     pub path: String,
-    pub query: Vec<(String, String)>,
+    /// The query string as sent (still percent-encoded), empty when there was none.
+    pub query: String,
     /// `None` when the connection was dropped instead of answered.
     pub status: Option<u16>,
-}
-
-impl LoggedRequest {
-    /// The first value of a query parameter, if sent.
-    pub fn param(&self, name: &str) -> Option<&str> {
-        self.query
-            .iter()
-            .find(|(key, _)| key == name)
-            .map(|(_, value)| value.as_str())
-    }
 }
 
 /// What the HTTP side and the test handle share.
