@@ -34,7 +34,9 @@
 //!   parsed, authorised in one place, handled, audited, answered;
 //! - [`commands`]: the command catalogue (`commands/*.toml`) and one handler per command.
 //!
-//! Adapters to the outside world: [`konflux`], [`prow`], [`jira`], [`slack`]; and the rest:
+//! Adapters to the outside world: [`konflux`], [`prow`], [`jira`], [`slack`], and
+//! [`release_streams`] (which versions are GA, from the release-controller; not yet wired into
+//! the engine); and the rest:
 //! [`config`] (one typed, validated file), [`store`] (SQLite or Postgres), [`server`] and
 //! [`metrics`] (`/healthz`, `/readyz`, `/metrics`), [`explain`] (the answer from the store
 //! alone), [`app`] (wiring for `gatebot run`), and [`sandbox`] (`gatebot sandbox`, the only
@@ -58,6 +60,8 @@ pub mod konflux;
 pub mod logging;
 pub mod metrics;
 pub mod prow;
+pub mod release_streams;
+pub mod repeat;
 pub mod rounds;
 pub mod sandbox;
 pub mod server;

@@ -10,7 +10,9 @@
 //! - [`prow`]: writes into the GCS emulator what a Prow job leaves in its bucket;
 //! - [`gangway`]: Prow's REST trigger service, whose runs write their results into GCS;
 //! - [`slack`]: Slack's Socket Mode and Web API;
-//! - [`jira`]: Jira's REST API v2 (search with changelog, comments, users).
+//! - [`jira`]: Jira's REST API v2 (search with changelog, comments, users);
+//! - [`release_controller`]: OpenShift's release-controller API (release stream tags and their
+//!   phases), from which GA status is read.
 //!
 //! This crate knows nothing of gatebot: it depends on no product code, so what it emulates is the
 //! service, not what gatebot happens to expect of it.
@@ -21,6 +23,7 @@ pub mod gcs;
 pub mod jira;
 pub mod kube;
 pub mod prow;
+pub mod release_controller;
 pub mod slack;
 
 pub use clock::{Clock, SystemClock};

@@ -16,6 +16,7 @@ use crate::approvals::ApprovalKind;
 use crate::chat::ChatSurface;
 use crate::clock::Clock;
 use crate::engine::Engine;
+use crate::repeat::repeat_until;
 use crate::store::{Store, StoreError};
 
 impl Emergencies<'_> {
@@ -142,15 +143,6 @@ impl Sweeper {
             surface: self.surface.as_ref(),
             settings: &self.settings,
         };
-        let mut ticks = tokio::time::interval(self.every);
-        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        tokio::pin!(shutdown);
-        loop {
-            tokio::select! {
-                biased;
-                () = &mut shutdown => break,
-                _ = ticks.tick() => room.sweep(self.clock.now()).await,
-            }
-        }
+        repeat_until(self.every, shutdown, || room.sweep(self.clock.now())).await;
     }
 }

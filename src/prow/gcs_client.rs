@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
@@ -173,12 +173,7 @@ impl<'a> GcsReader<'a> {
         url: Url,
         accept: impl Fn(Answer) -> Result<T, Failure>,
     ) -> Result<T, ProwError> {
-        let policy = &self.settings.retry;
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(policy.min_delay)
-            .with_max_delay(policy.max_delay)
-            .with_max_times(policy.max_retries)
-            .with_jitter();
+        let backoff = self.settings.retry.backoff();
         let attempts = AtomicUsize::new(0);
         let attempt = || async {
             attempts.fetch_add(1, Ordering::Relaxed);
@@ -193,7 +188,7 @@ impl<'a> GcsReader<'a> {
                 // it asks for longer than a poll should wait.
                 let delay = backoff_delay?;
                 match failure.retry_after {
-                    Some(wait) if wait > policy.max_retry_after => None,
+                    Some(wait) if wait > self.settings.retry.max_retry_after => None,
                     Some(wait) => Some(wait),
                     None => Some(delay),
                 }
