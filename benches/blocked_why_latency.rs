@@ -90,7 +90,8 @@ async fn main() {
         .await
         .expect("emulators start");
     seed(&world, &gate).await;
-    let engine = world.engine(Pace::default()).await;
+    let store = world.store().await;
+    let engine = world.engine(store.clone(), Pace::default()).await;
 
     let (requests, incoming) = mpsc::channel(64);
     let Connected {
@@ -106,7 +107,6 @@ async fn main() {
         CHANNEL,
         Arc::new(ChannelPacing::default()),
     ));
-    let store = world.store().await;
     let front = ChatFront::new(
         engine.clone(),
         store.clone(),

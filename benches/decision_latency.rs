@@ -48,7 +48,7 @@ async fn main() {
         poll_interval: Duration::from_secs(1),
         ..Pace::default()
     };
-    let engine = world.engine(pace).await;
+    let engine = world.engine(world.store().await, pace).await;
     let background = engine.clone();
     tokio::spawn(async move { background.run(std::future::pending()).await });
 

@@ -113,9 +113,19 @@ async fn blocked_snapshot(world: &World, slack: &SlackEmulator, config: &Config,
     let snapshot = snapshot_name(n);
     world.publish_snapshot(&gate_of(config), &snapshot, &digest(n));
     let failing = job("4.20", "aws", "baseline");
-    report_all(world, &snapshot, n, n, &[(failing, BuildResult::Failure)]);
-    wait_until("the gate is blocked", LIMIT, || async {
-        status_message_of(slack, &snapshot).is_some_and(|m| everything_in(&m).contains("BLOCKED"))
+    report_all(
+        world,
+        &snapshot,
+        n,
+        n,
+        &[(failing.clone(), BuildResult::Failure)],
+    );
+    // Blocked, and the failure told in the thread: the notifier has nothing left to post, so a
+    // Slack fault a test sets up next meets gatebot's own call, not a late thread reply.
+    wait_until("the gate is blocked and says why", LIMIT, || async {
+        status_message_of(slack, &snapshot).is_some_and(|m| {
+            everything_in(&m).contains("BLOCKED") && replies_text(&m).contains(&failing)
+        })
     })
     .await;
     snapshot

@@ -76,10 +76,11 @@ pub async fn run(setup: Setup) -> Outcome {
         Err(error) => return Outcome::Failed(format!("the emulators could not start: {error}")),
     };
     let world_up = setup.started.elapsed();
-    let engine = world.engine(pace()).await;
+    let store = world.store().await;
+    let engine = world.engine(store.clone(), pace()).await;
     let (stop, engine_task) = start_engine(&engine);
     let slack_task = match &setup.slack {
-        Some(chat) => match start_slack(chat, &engine, &world.store().await, &clock, &stop).await {
+        Some(chat) => match start_slack(chat, &engine, &store, &clock, &stop).await {
             Ok(task) => Some(task),
             Err(error) => {
                 let _ = stop.send(true);
@@ -101,7 +102,7 @@ pub async fn run(setup: Setup) -> Outcome {
         console,
         keyboard,
         said: HashMap::new(),
-        chat: SandboxChat::new(engine.clone(), world.store().await, Arc::new(clock.clone())),
+        chat: SandboxChat::new(engine.clone(), store, Arc::new(clock.clone())),
     };
     session.banner(&setup);
     session.refresh().await;

@@ -125,12 +125,14 @@ impl World {
             .expect("settings pointing at the emulator are valid")
     }
 
-    /// A gatebot engine wired to this world; several engines may share the world and its store,
-    /// like replicas do.
-    pub async fn engine(&self, pace: Pace) -> Engine {
+    /// A gatebot engine wired to this world, on `store`. The rest of that gatebot (its chat)
+    /// takes the same handle, as `gatebot run` does: a SQLite store is one connection, and a
+    /// second one to the same file would wait on the first. Engines on stores of their own share
+    /// the world like replicas do.
+    pub async fn engine(&self, store: Store, pace: Pace) -> Engine {
         Engine::new(
             self.gates.clone(),
-            self.store().await,
+            store,
             self.konflux(),
             self.prow_client(),
             self.clock.clone(),

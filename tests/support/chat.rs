@@ -121,7 +121,7 @@ impl Bot {
         let listener = Arc::new(SlackListener::start(
             client, &tokens, CHANNEL, &settings, requests,
         ));
-        let store = world.store().await;
+        let store = running.store.clone();
         let front = ChatFront::new(
             running.engine.clone(),
             store.clone(),

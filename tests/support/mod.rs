@@ -123,19 +123,20 @@ pub async fn world() -> World {
 /// An engine running in the background; dropping or `kill`ing it stops it abruptly.
 pub struct Running {
     pub engine: Engine,
-    /// The world's store, to check what the engine recorded.
+    /// The engine's store, which the rest of this gatebot (its chat) shares.
     pub store: Store,
     task: JoinHandle<()>,
 }
 
 impl Running {
     pub async fn start(world: &World) -> Self {
-        let engine = world.engine(fast_pace()).await;
+        let store = world.store().await;
+        let engine = world.engine(store.clone(), fast_pace()).await;
         let background = engine.clone();
         let task = tokio::spawn(async move { background.run(std::future::pending()).await });
         Self {
             engine,
-            store: world.store().await,
+            store,
             task,
         }
     }
