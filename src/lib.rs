@@ -34,7 +34,9 @@
 //!   parsed, authorised in one place, handled, audited, answered;
 //! - [`commands`]: the command catalogue (`commands/*.toml`) and one handler per command.
 //!
-//! Adapters to the outside world: [`konflux`], [`prow`], [`jira`], [`slack`]; and the rest:
+//! Adapters to the outside world: [`konflux`], [`prow`] (results from GCS, and
+//! [`prow::gangway`], the client that triggers jobs and follows their executions; not wired into
+//! the engine yet), [`jira`], [`slack`]; and the rest:
 //! [`config`] (one typed, validated file), [`store`] (SQLite or Postgres), [`server`] and
 //! [`metrics`] (`/healthz`, `/readyz`, `/metrics`), [`explain`] (the answer from the store
 //! alone), [`app`] (wiring for `gatebot run`), and [`sandbox`] (`gatebot sandbox`, the only

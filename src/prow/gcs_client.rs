@@ -7,7 +7,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use backon::{ExponentialBuilder, Retryable};
+use backon::Retryable;
 use reqwest::{StatusCode, Url};
 use serde::Deserialize;
 
@@ -174,11 +174,7 @@ impl<'a> GcsReader<'a> {
         accept: impl Fn(Answer) -> Result<T, Failure>,
     ) -> Result<T, ProwError> {
         let policy = &self.settings.retry;
-        let backoff = ExponentialBuilder::default()
-            .with_min_delay(policy.min_delay)
-            .with_max_delay(policy.max_delay)
-            .with_max_times(policy.max_retries)
-            .with_jitter();
+        let backoff = policy.backoff();
         let attempts = AtomicUsize::new(0);
         let attempt = || async {
             attempts.fetch_add(1, Ordering::Relaxed);

@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use backon::ExponentialBuilder;
+
 /// The env var that the HyperShift release gate sets (through Gangway) to the operator image a
 /// periodic should test.
 pub const OPERATOR_IMAGE_ENV: &str = "MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE";
@@ -72,6 +74,18 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(30),
         }
+    }
+}
+
+impl RetryPolicy {
+    /// The backoff between attempts, jittered so that callers failing together do not retry
+    /// together.
+    pub(super) fn backoff(&self) -> ExponentialBuilder {
+        ExponentialBuilder::default()
+            .with_min_delay(self.min_delay)
+            .with_max_delay(self.max_delay)
+            .with_max_times(self.max_retries)
+            .with_jitter()
     }
 }
 
