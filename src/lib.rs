@@ -34,9 +34,10 @@
 //!   parsed, authorised in one place, handled, audited, answered;
 //! - [`commands`]: the command catalogue (`commands/*.toml`) and one handler per command.
 //!
-//! Adapters to the outside world: [`konflux`], [`prow`], [`jira`], [`slack`], and
-//! [`release_streams`] (which versions are GA, from the release-controller; not yet wired into
-//! the engine); and the rest:
+//! Adapters to the outside world: [`konflux`], [`prow`] (results from GCS, and
+//! [`prow::gangway`], the client that triggers jobs and follows their executions), [`jira`],
+//! [`slack`], and [`release_streams`] (which versions are GA, from the release-controller); the
+//! Gangway client and the GA catalog are not wired into the engine yet. And the rest:
 //! [`config`] (one typed, validated file), [`store`] (SQLite or Postgres), [`server`] and
 //! [`metrics`] (`/healthz`, `/readyz`, `/metrics`), [`explain`] (the answer from the store
 //! alone), [`app`] (wiring for `gatebot run`), and [`sandbox`] (`gatebot sandbox`, the only

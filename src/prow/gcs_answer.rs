@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 /// A complete HTTP answer: status, headers and the whole body.
+#[derive(Debug)]
 pub(super) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
@@ -67,7 +68,7 @@ fn gcs_message(body: &[u8]) -> String {
 }
 
 /// `Retry-After` in seconds; the HTTP-date form is left to the normal backoff.
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+pub(super) fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let seconds = headers
         .get(RETRY_AFTER)?
         .to_str()

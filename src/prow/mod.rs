@@ -11,10 +11,16 @@
 //! Damaged files become [`Problem`]s next to the runs; a run whose `finished.json` cannot be
 //! trusted is left out, so bad data never counts as a pass. When GCS fails for longer than the
 //! retries last, the poll returns an error and the caller's cursor stays as it was.
+//!
+//! Jobs are started through [`gangway`], Prow's trigger service. A run it started is read back
+//! here, through the same reader: [`ProwClient::read_run`] at the place the execution's
+//! `job_url` names, and [`ProwClient::find_execution`] for a trigger whose answer was lost.
 
 mod build_reader;
 mod cursor;
 mod error;
+mod find_execution;
+pub mod gangway;
 mod gcs_answer;
 mod gcs_client;
 mod poll;
@@ -28,6 +34,7 @@ use serde::{Deserialize, Serialize};
 
 pub use cursor::JobCursor;
 pub use error::ProwError;
+pub use find_execution::{FoundExecution, RunRead};
 pub use settings::{OPERATOR_IMAGE_ENV, ProwSettings, RetryPolicy};
 
 use crate::gate::model::JobRun;
@@ -73,16 +80,18 @@ pub struct ProwClient {
 impl ProwClient {
     /// Checks the settings and keeps `http` for every request (its connection pool is shared).
     pub fn new(settings: ProwSettings, http: reqwest::Client) -> Result<Self, ProwError> {
-        let gcs_api = base_url(
-            "gcs_url",
-            &settings.gcs_url,
-            "https://storage.googleapis.com",
-        )?;
-        base_url(
-            "prow_url",
-            &settings.prow_url,
-            "https://prow.ci.openshift.org",
-        )?;
+        let invalid = |field: &'static str, value: &String| {
+            let value = value.clone();
+            move |reason| ProwError::InvalidSettings {
+                field,
+                value,
+                reason,
+            }
+        };
+        let gcs_api = base_url(&settings.gcs_url, "https://storage.googleapis.com")
+            .map_err(invalid("gcs_url", &settings.gcs_url))?;
+        base_url(&settings.prow_url, "https://prow.ci.openshift.org")
+            .map_err(invalid("prow_url", &settings.prow_url))?;
         if settings.list_page_size == 0 {
             return Err(ProwError::InvalidSettings {
                 field: "list_page_size",
@@ -121,13 +130,9 @@ impl ProwClient {
     }
 }
 
-/// A base URL from the settings, refused with a reason and an example when it cannot be one.
-fn base_url(field: &'static str, value: &str, example: &str) -> Result<Url, ProwError> {
-    let invalid = |reason: &str| ProwError::InvalidSettings {
-        field,
-        value: value.to_string(),
-        reason: format!("{reason}; write an http(s) base URL such as {example}"),
-    };
+/// A base URL from the settings, or why it cannot be one, with an example of one that can.
+fn base_url(value: &str, example: &str) -> Result<Url, String> {
+    let invalid = |reason: &str| format!("{reason}; write an http(s) base URL such as {example}");
     let url = Url::parse(value).map_err(|error| invalid(&format!("is not a URL ({error})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.cannot_be_a_base() {
         return Err(invalid("is not an http(s) base URL"));

@@ -98,7 +98,7 @@ pub(super) async fn recheck_unfinished_builds(
 
 /// Build ids from listed folders (`logs/<job>/<id>/`). Prow build ids are numbers; other
 /// folders are not builds.
-fn build_ids(folder: &str, listed: &[String]) -> Vec<String> {
+pub(super) fn build_ids(folder: &str, listed: &[String]) -> Vec<String> {
     listed
         .iter()
         .filter_map(|prefix| prefix.strip_prefix(folder)?.strip_suffix('/'))

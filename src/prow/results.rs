@@ -5,6 +5,8 @@
 //! back as a sentence saying what is wrong, never as a guess, so a damaged file cannot make a
 //! run count.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,6 +38,17 @@ impl ProwJobFacts {
     pub fn errored(&self) -> bool {
         self.state.as_deref() == Some("error")
     }
+}
+
+/// Which execution a build is: what `prowjob.json` says about the ProwJob itself. Gangway names
+/// the ProwJob after the execution id and copies a trigger's labels and annotations onto it, so
+/// this is how a trigger whose answer was lost is found again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProwJobIdentity {
+    /// `metadata.name`: the Gangway execution id.
+    pub name: String,
+    pub created_at: Option<Timestamp>,
+    pub annotations: BTreeMap<String, String>,
 }
 
 /// What `finished.json` says.
@@ -72,9 +85,20 @@ struct FinishedFile {
 #[derive(Deserialize)]
 struct ProwJobFile {
     #[serde(default)]
+    metadata: ProwJobMetadata,
+    #[serde(default)]
     spec: ProwJobSpec,
     #[serde(default)]
     status: ProwJobStatus,
+}
+
+#[derive(Default, Deserialize)]
+struct ProwJobMetadata {
+    name: Option<String>,
+    #[serde(rename = "creationTimestamp")]
+    creation_timestamp: Option<Timestamp>,
+    #[serde(default)]
+    annotations: BTreeMap<String, String>,
 }
 
 #[derive(Default, Deserialize)]
@@ -120,12 +144,7 @@ pub fn parse_started(bytes: &[u8]) -> Result<StartedFacts, String> {
 /// Reads `prowjob.json` of a build of `job`; `image_env` names the env var with the tested
 /// image.
 pub fn parse_prowjob(bytes: &[u8], job: &str, image_env: &str) -> Result<ProwJobFacts, String> {
-    let file: ProwJobFile = decode(bytes)?;
-    if let Some(other) = file.spec.job.as_deref()
-        && other != job
-    {
-        return Err(format!("it describes job `{other}`, not `{job}`"));
-    }
+    let file = decode_prowjob(bytes, job)?;
     let image = file
         .spec
         .pod_spec
@@ -144,6 +163,29 @@ pub fn parse_prowjob(bytes: &[u8], job: &str, image_env: &str) -> Result<ProwJob
         image,
         completed_at: file.status.completion_time,
     })
+}
+
+/// Reads which execution a build of `job` is from its `prowjob.json`.
+pub fn parse_prowjob_identity(bytes: &[u8], job: &str) -> Result<ProwJobIdentity, String> {
+    let metadata = decode_prowjob(bytes, job)?.metadata;
+    let name = non_blank(metadata.name.as_deref())
+        .ok_or_else(|| "it does not name its ProwJob (`metadata.name`)".to_string())?;
+    Ok(ProwJobIdentity {
+        name,
+        created_at: metadata.creation_timestamp,
+        annotations: metadata.annotations,
+    })
+}
+
+/// The ProwJob of a build of `job`; one that describes another job is refused.
+fn decode_prowjob(bytes: &[u8], job: &str) -> Result<ProwJobFile, String> {
+    let file: ProwJobFile = decode(bytes)?;
+    if let Some(other) = file.spec.job.as_deref()
+        && other != job
+    {
+        return Err(format!("it describes job `{other}`, not `{job}`"));
+    }
+    Ok(file)
 }
 
 pub fn parse_finished(bytes: &[u8], keys: MetadataKeys<'_>) -> Result<FinishedFacts, String> {
@@ -347,6 +389,32 @@ mod tests {
             facts.completed_at,
             Some("2025-01-02T03:04:05Z".parse().unwrap())
         );
+    }
+
+    #[test]
+    fn the_identity_of_a_prowjob_is_its_name_creation_time_and_annotations() {
+        let bytes = serde_json::to_vec(&serde_json::json!({
+            "metadata": {
+                "name": "0f3c-uuid",
+                "creationTimestamp": "2026-03-02T09:00:00Z",
+                "annotations": { "gatebot.hypershift.io/cell": "4.22/aws/baseline" },
+            },
+            "spec": { "job": "j" },
+        }))
+        .unwrap();
+        let identity = parse_prowjob_identity(&bytes, "j").unwrap();
+        assert_eq!(identity.name, "0f3c-uuid");
+        assert_eq!(
+            identity.created_at,
+            Some("2026-03-02T09:00:00Z".parse().unwrap())
+        );
+        assert_eq!(
+            identity.annotations["gatebot.hypershift.io/cell"],
+            "4.22/aws/baseline"
+        );
+        let unnamed = parse_prowjob_identity(br#"{"spec":{"job":"j"}}"#, "j").unwrap_err();
+        assert!(unnamed.contains("metadata.name"), "{unnamed}");
+        assert!(parse_prowjob_identity(&bytes, "k").is_err());
     }
 
     #[test]

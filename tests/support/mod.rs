@@ -1,10 +1,11 @@
 //! Shared set-up for the integration tests: a gate built from a real configuration file, an
 //! emulated world, engines running in the background, and bounded waiting; `chat` adds the
-//! Slack front for the chat tests.
+//! Slack front for the chat tests, `logs` a capture of every log line for the secret tests.
 
 #![allow(dead_code)] // each test target uses a different part of the support code
 
 pub mod chat;
+pub mod logs;
 
 use std::future::Future;
 use std::sync::Arc;
