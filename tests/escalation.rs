@@ -4,6 +4,9 @@
 #[path = "escalation/support.rs"]
 mod support;
 
+#[path = "support/logs.rs"]
+mod logs;
+
 #[path = "escalation/ladder.rs"]
 mod ladder;
 
