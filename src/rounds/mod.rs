@@ -3,11 +3,21 @@
 //! evidence says the failure was a flake.
 //!
 //! This room holds the pure decisions; the engine records and acts on them:
+//! - [`attempt`]: one run of one cell, from the intent recorded before its trigger to its result;
+//! - [`plan`]: what a round does next — which cell to trigger (staggered, capped, never during a
+//!   `Retry-After`), which uncertain attempts to look for first, and when to look again;
 //! - [`retry`]: whether a failed attempt is retried, from how it failed and how the job usually
 //!   fares ([`history`]).
+//!
+//! Not yet wired: the engine does not run rounds yet; the Gangway client (`prow::gangway`) is
+//! what it will trigger and follow them with.
 
+pub mod attempt;
 pub mod history;
+pub mod plan;
 pub mod retry;
 
+pub use attempt::{Attempt, AttemptState};
 pub use history::PassRate;
+pub use plan::{Moment, Pace, Plan, plan, round_done};
 pub use retry::{RetryDecision, RetryPolicy, decide_retry};
