@@ -10,8 +10,10 @@ use sqlx::Executor;
 use gatebot::approvals::{Approval, ApprovalKind, ApprovalRequest, Closing, RequestState};
 use gatebot::emergency::EmergencyRequest;
 use gatebot::gate::{
-    JobRun, ReleaseKind, ReleaseRecord, ReleaseStatus, RunState, RunTarget, Snapshot, SnapshotKey,
+    CellKey, Check, JobRun, OcpVersion, Platform, ReleaseKind, ReleaseRecord, ReleaseStatus,
+    RunState, RunTarget, Snapshot, SnapshotKey,
 };
+use gatebot::rounds::{Attempt, AttemptState};
 use gatebot::store::{AuditEntry, ReleasePlanCheck, RunChange, Store, UnexpectedRelease};
 
 fn at(seconds: i64) -> Timestamp {
@@ -748,5 +750,79 @@ async fn an_approved_request_is_waiting_for_its_release_until_the_snapshot_has_o
             .await
             .unwrap();
         assert_eq!(waiting().await, ["em-1"]);
+    }
+}
+
+#[tokio::test]
+async fn a_round_attempt_is_claimed_once_and_follows_its_execution_to_its_result() {
+    for db in Database::all("round_attempts").await {
+        let store = Store::open(&db.url).await.unwrap();
+        let snapshot = SnapshotKey::new("ho", "snap-1");
+        let cell = CellKey {
+            version: OcpVersion::new(4, 20),
+            platform: Platform::new("aws"),
+            check: Check::UpgradeFromZero,
+        };
+        let job = "periodic-ci-openshift-hypershift-release-4.20-periodics-e2e-aws-ovn";
+        // Two replicas (two handles on one database) decide the same attempt at once.
+        let other = Store::open(&db.url).await.unwrap();
+        let (first, second) = tokio::join!(
+            store.intend_attempt(&snapshot, &cell, 1, job, at(0)),
+            other.intend_attempt(&snapshot, &cell, 1, job, at(0)),
+        );
+        assert!(
+            first.unwrap() != second.unwrap(),
+            "exactly one of them triggers"
+        );
+        assert_eq!(
+            store.attempts(&snapshot).await.unwrap(),
+            [Attempt {
+                cell: cell.clone(),
+                number: 1,
+                state: AttemptState::Intended { at: at(0) },
+            }]
+        );
+
+        store
+            .attempt_triggered(&snapshot, &cell, 1, "exec-1", at(5))
+            .await
+            .unwrap();
+        store
+            .attempt_finished(&snapshot, &cell, 1, RunState::Failure, true, at(3_600))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .intend_attempt(&snapshot, &cell, 2, job, at(3_601))
+                .await
+                .unwrap()
+        );
+        let reopened = Store::open(&db.url).await.unwrap();
+        assert_eq!(
+            reopened.attempts(&snapshot).await.unwrap(),
+            [
+                Attempt {
+                    cell: cell.clone(),
+                    number: 1,
+                    state: AttemptState::Finished {
+                        execution: "exec-1".into(),
+                        result: RunState::Failure,
+                        retry: true,
+                    },
+                },
+                Attempt {
+                    cell: cell.clone(),
+                    number: 2,
+                    state: AttemptState::Intended { at: at(3_601) },
+                },
+            ]
+        );
+        assert!(
+            reopened
+                .attempts(&SnapshotKey::new("ho", "snap-2"))
+                .await
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -54,6 +54,12 @@ const MIGRATIONS: &[Step] = &[
         sqlite: include_str!("../../migrations/shared/0005_approvals.sql"),
         postgres: include_str!("../../migrations/shared/0005_approvals.sql"),
     },
+    Step {
+        version: 6,
+        description: "rounds",
+        sqlite: include_str!("../../migrations/shared/0006_rounds.sql"),
+        postgres: include_str!("../../migrations/shared/0006_rounds.sql"),
+    },
 ];
 
 /// The migrator for one backend.

@@ -14,6 +14,7 @@ mod escalations;
 mod migrations;
 mod problems;
 mod releases;
+mod rounds;
 mod runs;
 mod snapshots;
 mod time;

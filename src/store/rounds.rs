@@ -1,0 +1,165 @@
+//! The attempts of rounds: one row per (snapshot, cell, attempt number), written before Gangway
+//! is called. Inserting the intent is the claim — of two replicas, or of a process and its
+//! restart, only the one whose insert went through triggers — and its later states record the
+//! execution and the result.
+
+use jiff::Timestamp;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+use super::time::{from_db, to_db};
+use super::{Result, Store, StoreError};
+use crate::gate::model::InvalidVersion;
+use crate::gate::{CellKey, Platform, RunState, SnapshotKey};
+use crate::rounds::{Attempt, AttemptState};
+
+impl Store {
+    /// Records the intent to run attempt `number` of `cell` for `snapshot` with `job`; `false`
+    /// when it was recorded already (by this process before, or by another replica), in which
+    /// case the caller must not trigger it.
+    pub async fn intend_attempt(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+        job: &str,
+        at: Timestamp,
+    ) -> Result<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO round_attempts (gate, snapshot, version, platform, check_name, attempt, \
+             job, state, intended_at) VALUES ($1,$2,$3,$4,$5,$6,$7,'intended',$8) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(&snapshot.gate)
+        .bind(&snapshot.snapshot)
+        .bind(cell.version.to_string())
+        .bind(cell.platform.as_str())
+        .bind(cell.check.to_string())
+        .bind(i64::from(number))
+        .bind(job)
+        .bind(to_db(at))
+        .execute(self.pool())
+        .await?;
+        Ok(inserted.rows_affected() == 1)
+    }
+
+    /// Records the execution Gangway started (or that was found) for an intended attempt.
+    pub async fn attempt_triggered(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+        execution: &str,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE round_attempts SET state = 'triggered', execution = $7, triggered_at = $8 \
+             WHERE gate = $1 AND snapshot = $2 AND version = $3 AND platform = $4 \
+             AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+        )
+        .bind(&snapshot.gate)
+        .bind(&snapshot.snapshot)
+        .bind(cell.version.to_string())
+        .bind(cell.platform.as_str())
+        .bind(cell.check.to_string())
+        .bind(i64::from(number))
+        .bind(execution)
+        .bind(to_db(at))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records how a triggered attempt ended, and whether its cell is to run again.
+    pub async fn attempt_finished(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+        result: RunState,
+        retry: bool,
+        at: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE round_attempts SET state = 'finished', result = $7, retry = $8, \
+             finished_at = $9 WHERE gate = $1 AND snapshot = $2 AND version = $3 \
+             AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'triggered'",
+        )
+        .bind(&snapshot.gate)
+        .bind(&snapshot.snapshot)
+        .bind(cell.version.to_string())
+        .bind(cell.platform.as_str())
+        .bind(cell.check.to_string())
+        .bind(i64::from(number))
+        .bind(<&str>::from(result))
+        .bind(i64::from(retry))
+        .bind(to_db(at))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Every attempt of a snapshot's rounds, cell by cell, in attempt order.
+    pub async fn attempts(&self, snapshot: &SnapshotKey) -> Result<Vec<Attempt>> {
+        let rows = sqlx::query(
+            "SELECT version, platform, check_name, attempt, state, execution, result, retry, \
+             intended_at, triggered_at FROM round_attempts WHERE gate = $1 AND snapshot = $2 \
+             ORDER BY version, platform, check_name, attempt",
+        )
+        .bind(&snapshot.gate)
+        .bind(&snapshot.snapshot)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter().map(attempt_from_row).collect()
+    }
+}
+
+fn attempt_from_row(row: &AnyRow) -> Result<Attempt> {
+    let corrupt = |what: &'static str, detail: String| StoreError::Corrupt { what, detail };
+    let text = |column: &str| row.try_get::<String, _>(column);
+    let cell = CellKey {
+        version: text("version")?
+            .parse()
+            .map_err(|error: InvalidVersion| corrupt("round attempt version", error.to_string()))?,
+        platform: Platform::new(text("platform")?),
+        check: text("check_name")?
+            .parse()
+            .map_err(|error| corrupt("round attempt check", error))?,
+    };
+    let number = u32::try_from(row.try_get::<i64, _>("attempt")?)
+        .map_err(|_| corrupt("round attempt number", "not a count".into()))?;
+    let execution = || -> Result<String> {
+        row.try_get::<Option<String>, _>("execution")?
+            .ok_or_else(|| corrupt("round attempt execution", "missing".into()))
+    };
+    let state = match text("state")?.as_str() {
+        "intended" => AttemptState::Intended {
+            at: from_db(row.try_get("intended_at")?)?,
+        },
+        "triggered" => AttemptState::Triggered {
+            execution: execution()?,
+            at: from_db(
+                row.try_get::<Option<i64>, _>("triggered_at")?
+                    .ok_or_else(|| corrupt("round attempt trigger time", "missing".into()))?,
+            )?,
+        },
+        "finished" => {
+            let result: Option<String> = row.try_get("result")?;
+            AttemptState::Finished {
+                execution: execution()?,
+                result: result
+                    .as_deref()
+                    .unwrap_or_default()
+                    .parse()
+                    .map_err(|_| corrupt("round attempt result", result.unwrap_or_default()))?,
+                retry: row.try_get::<Option<i64>, _>("retry")?.unwrap_or(0) != 0,
+            }
+        }
+        other => return Err(corrupt("round attempt state", other.to_string())),
+    };
+    Ok(Attempt {
+        cell,
+        number,
+        state,
+    })
+}
