@@ -8,7 +8,7 @@
 use jiff::Timestamp;
 
 use super::{Engine, GateSpec, reconcile};
-use crate::gate::{ReleaseKind, ReleaseRecord, Snapshot, SnapshotKey, Verdict};
+use crate::gate::{ReleaseKind, ReleaseRecord, RunState, Snapshot, SnapshotKey, Verdict};
 use crate::store::StoreError;
 
 /// What is known about one snapshot: its verdict now, and its Release if one was decided.
@@ -104,6 +104,12 @@ impl Engine {
             .into_iter()
             .map(|(snapshot, verdict)| (snapshot, verdict.decision))
             .collect())
+    }
+
+    /// How the runs of a Prow job ended, newest build first: the evidence a retry rests on.
+    pub fn job_history(&self, job: &str) -> Vec<RunState> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.job_history(job)
     }
 
     /// The snapshots a gate tracks, oldest first.

@@ -10,7 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::GateSpec;
 use crate::gate::model::digest_of;
-use crate::gate::{JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot};
+use crate::gate::{JobIndex, JobRun, KnownRun, RunFacts, RunState, RunTarget, Snapshot};
 use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
@@ -49,6 +49,22 @@ impl Tracker {
             tracker.add_run(run);
         }
         Ok(tracker)
+    }
+
+    /// How the runs of `job` ended, newest build first (running ones included).
+    pub fn job_history(&self, job: &str) -> Vec<RunState> {
+        let Some(&id) = self.job_ids.get(job) else {
+            return Vec::new();
+        };
+        let mut runs: Vec<&JobRun> = self
+            .known
+            .iter()
+            .zip(&self.runs)
+            .filter(|((job_id, _), _)| *job_id == id)
+            .map(|(_, run)| run)
+            .collect();
+        runs.sort_by_key(|run| std::cmp::Reverse(run.build_id.parse::<u128>().unwrap_or(0)));
+        runs.into_iter().map(|run| run.state).collect()
     }
 
     /// Adds a snapshot; returns `false` if the gate already tracks it.

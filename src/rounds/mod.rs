@@ -7,17 +7,20 @@
 //! - [`plan`]: what a round does next — which cell to trigger (staggered, capped, never during a
 //!   `Retry-After`), which uncertain attempts to look for first, and when to look again;
 //! - [`retry`]: whether a failed attempt is retried, from how it failed and how the job usually
-//!   fares ([`history`]).
+//!   fares ([`history`]);
+//! - [`runner`]: the loop that carries rounds out through Gangway (`prow::gangway`).
 //!
-//! Not yet wired: the engine does not run rounds yet; the Gangway client (`prow::gangway`) is
-//! what it will trigger and follow them with.
+//! Not yet wired into `gatebot run`: there is no configuration for it yet (`[gangway]`, a gate's
+//! `runs = "triggered"`); a test or the sandbox starts a [`RoundRunner`] beside the engine.
 
 pub mod attempt;
 pub mod history;
 pub mod plan;
 pub mod retry;
+pub mod runner;
 
 pub use attempt::{Attempt, AttemptState};
 pub use history::PassRate;
 pub use plan::{Moment, Pace, Plan, plan, round_done};
 pub use retry::{RetryDecision, RetryPolicy, decide_retry};
+pub use runner::{RoundRunner, RoundSettings, SNAPSHOT_ENV};

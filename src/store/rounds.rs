@@ -99,6 +99,46 @@ impl Store {
         Ok(())
     }
 
+    /// Takes back an intent whose trigger certainly did not happen, so it is tried again.
+    pub async fn withdraw_attempt(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+    ) -> Result<()> {
+        sqlx::query(
+            "DELETE FROM round_attempts WHERE gate = $1 AND snapshot = $2 AND version = $3 \
+             AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+        )
+        .bind(&snapshot.gate)
+        .bind(&snapshot.snapshot)
+        .bind(cell.version.to_string())
+        .bind(cell.platform.as_str())
+        .bind(cell.check.to_string())
+        .bind(i64::from(number))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The snapshot of a gate whose round had the latest intent, if any round ever ran.
+    pub async fn latest_round(&self, gate: &str) -> Result<Option<SnapshotKey>> {
+        let row = sqlx::query(
+            "SELECT snapshot FROM round_attempts WHERE gate = $1 \
+             ORDER BY intended_at DESC, snapshot DESC LIMIT 1",
+        )
+        .bind(gate)
+        .fetch_optional(self.pool())
+        .await?;
+        row.map(|row| {
+            Ok(SnapshotKey::new(
+                gate,
+                row.try_get::<String, _>("snapshot")?,
+            ))
+        })
+        .transpose()
+    }
+
     /// Every attempt of a snapshot's rounds, cell by cell, in attempt order.
     pub async fn attempts(&self, snapshot: &SnapshotKey) -> Result<Vec<Attempt>> {
         let rows = sqlx::query(

@@ -1,0 +1,351 @@
+//! The loop that runs rounds: for each gate, the round of its newest snapshot that is still
+//! open, planned by [`plan`](super::plan) and carried out — the intent recorded before every
+//! trigger, executions followed through Gangway, results turned into retry decisions. Results
+//! reach the gate the usual way: each run lands in GCS, where the engine's Prow poll reads it
+//! and ties it to the snapshot by the image it tested.
+//!
+//! A round starts for a gate's newest snapshot when it has no Release, has not passed, is not
+//! superseded, and no other round of the gate is open; a newer snapshot that arrives during a
+//! round waits for the next round.
+
+use std::collections::{BTreeMap, HashMap};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::attempt::{Attempt, AttemptState};
+use super::history::PassRate;
+use super::plan::{Moment, Pace, plan, round_done};
+use super::retry::{RetryDecision, RetryPolicy, decide_retry};
+use crate::clock::Clock;
+use crate::engine::{Engine, GateSpec};
+use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
+use crate::prow::gangway::{ExecutionStatus, GangwayClient, GangwayError, TriggerMarks};
+use crate::prow::{OPERATOR_IMAGE_ENV, ProwClient};
+use crate::repeat::repeat_until;
+use crate::store::{Store, StoreError};
+
+/// The environment variable that names the snapshot under test, as the HyperShift gate sets it.
+pub const SNAPSHOT_ENV: &str = "KONFLUX_SNAPSHOT";
+
+/// How rounds run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundSettings {
+    pub pace: Pace,
+    pub retry: RetryPolicy,
+    /// How often rounds are looked at.
+    pub every: Duration,
+}
+
+impl Default for RoundSettings {
+    fn default() -> Self {
+        Self {
+            pace: Pace::default(),
+            retry: RetryPolicy::default(),
+            every: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Runs the rounds of every gate the engine follows.
+pub struct RoundRunner {
+    engine: Engine,
+    store: Store,
+    gangway: GangwayClient,
+    prow: ProwClient,
+    clock: Arc<dyn Clock>,
+    settings: RoundSettings,
+}
+
+/// What the runner remembers of a gate between passes.
+#[derive(Debug, Default)]
+struct GateRounds {
+    open: Option<SnapshotKey>,
+    last_trigger: Option<Timestamp>,
+    hold_until: Option<Timestamp>,
+}
+
+impl RoundRunner {
+    pub fn new(
+        engine: Engine,
+        store: Store,
+        gangway: GangwayClient,
+        prow: ProwClient,
+        clock: Arc<dyn Clock>,
+        settings: RoundSettings,
+    ) -> Self {
+        Self {
+            engine,
+            store,
+            gangway,
+            prow,
+            clock,
+            settings,
+        }
+    }
+
+    /// Looks at every gate's rounds at once and then every `settings.every` until `shutdown`.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) {
+        let gates = tokio::sync::Mutex::new(HashMap::<String, GateRounds>::new());
+        repeat_until(self.settings.every, shutdown, || async {
+            let mut gates = gates.lock().await;
+            for gate in self.engine.gates() {
+                let rounds = gates.entry(gate.name.clone()).or_default();
+                if let Err(error) = self.pass(gate, rounds).await {
+                    tracing::warn!(gate = %gate.name, %error, "a round pass failed; the next pass resumes it");
+                }
+            }
+        })
+        .await;
+    }
+
+    /// One look at a gate's round: follow what runs, look for what is uncertain, trigger what
+    /// is due.
+    async fn pass(&self, gate: &GateSpec, rounds: &mut GateRounds) -> Result<(), StoreError> {
+        let Some(snapshot) = self.round_snapshot(gate, rounds).await? else {
+            return Ok(());
+        };
+        let key = snapshot.key();
+        let cells = cells_of(gate);
+        let cell_keys: Vec<CellKey> = cells.keys().cloned().collect();
+        let attempts = self.store.attempts(&key).await?;
+        for attempt in &attempts {
+            self.follow(&key, &cells, attempt).await?;
+        }
+        let attempts = self.store.attempts(&key).await?;
+        if round_done(&cell_keys, &attempts) {
+            tracing::info!(snapshot = %key, "round finished");
+            rounds.open = None;
+            return Ok(());
+        }
+        let now = self.clock.now();
+        let moment = Moment {
+            now,
+            last_trigger: rounds.last_trigger,
+            hold_until: rounds.hold_until,
+        };
+        let next = plan(&cell_keys, &attempts, &self.settings.pace, moment);
+        for (cell, number) in &next.find {
+            self.find(&key, &cells, &attempts, cell, *number).await?;
+        }
+        if let Some((cell, number)) = next.trigger {
+            self.trigger(&snapshot, &cells[&cell], &cell, number, rounds)
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The snapshot whose round is open, or the newest snapshot if a round may start for it.
+    async fn round_snapshot(
+        &self,
+        gate: &GateSpec,
+        rounds: &mut GateRounds,
+    ) -> Result<Option<Snapshot>, StoreError> {
+        if let Some(open) = &rounds.open
+            && let Some(snapshot) = self.engine.snapshot(open)
+        {
+            return Ok(Some(snapshot));
+        }
+        if let Some(latest) = self.store.latest_round(&gate.name).await? {
+            let cells: Vec<CellKey> = cells_of(gate).into_keys().collect();
+            let attempts = self.store.attempts(&latest).await?;
+            if !round_done(&cells, &attempts)
+                && let Some(snapshot) = self.engine.snapshot(&latest)
+            {
+                rounds.open = Some(latest);
+                return Ok(Some(snapshot));
+            }
+        }
+        let Some(newest) = self.engine.snapshots(&gate.name).pop() else {
+            return Ok(None);
+        };
+        let key = newest.key();
+        let Some(facts) = self.engine.facts(&key).await? else {
+            return Ok(None);
+        };
+        let may_start = facts.release.is_none()
+            && !matches!(
+                facts.verdict.decision,
+                Decision::Passed | Decision::Superseded { .. }
+            )
+            && self.store.attempts(&key).await?.is_empty();
+        if !may_start {
+            return Ok(None);
+        }
+        tracing::info!(snapshot = %key, "starting a round");
+        rounds.open = Some(key);
+        Ok(Some(newest))
+    }
+
+    /// Follows a triggered attempt: once its execution ended, records the result and whether
+    /// the cell is to run again.
+    async fn follow(
+        &self,
+        key: &SnapshotKey,
+        cells: &BTreeMap<CellKey, String>,
+        attempt: &Attempt,
+    ) -> Result<(), StoreError> {
+        let AttemptState::Triggered { execution, .. } = &attempt.state else {
+            return Ok(());
+        };
+        let execution = match self.gangway.execution(execution).await {
+            Ok(execution) => execution,
+            Err(error) => {
+                tracing::warn!(%error, execution, "cannot follow an execution; trying again on the next pass");
+                return Ok(());
+            }
+        };
+        let Some(result) = run_state(execution.status) else {
+            return Ok(());
+        };
+        let job = &cells[&attempt.cell];
+        let history = self.engine.job_history(job);
+        let retry = match result {
+            RunState::Success => false,
+            failed => {
+                let rate = PassRate::of_latest(history, self.settings.retry.history_window);
+                match decide_retry(&self.settings.retry, failed, attempt.number, rate) {
+                    RetryDecision::Retry { reason } => {
+                        tracing::info!(snapshot = %key, cell = %attempt.cell, %reason, "retrying");
+                        true
+                    }
+                    RetryDecision::Block { reason } => {
+                        tracing::info!(snapshot = %key, cell = %attempt.cell, %reason, "not retrying");
+                        false
+                    }
+                }
+            }
+        };
+        self.store
+            .attempt_finished(
+                key,
+                &attempt.cell,
+                attempt.number,
+                result,
+                retry,
+                self.clock.now(),
+            )
+            .await
+    }
+
+    /// Looks in the job's recent runs for an attempt whose trigger may have happened.
+    async fn find(
+        &self,
+        key: &SnapshotKey,
+        cells: &BTreeMap<CellKey, String>,
+        attempts: &[Attempt],
+        cell: &CellKey,
+        number: u32,
+    ) -> Result<(), StoreError> {
+        let intended_at = attempts
+            .iter()
+            .find(|attempt| &attempt.cell == cell && attempt.number == number)
+            .and_then(|attempt| match attempt.state {
+                AttemptState::Intended { at } => Some(at),
+                _ => None,
+            })
+            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let since = intended_at
+            .checked_sub(SignedDuration::from_mins(1))
+            .unwrap_or(intended_at);
+        let annotations = marks(key, cell, number).annotations();
+        match self
+            .prow
+            .find_execution(&cells[cell], &annotations, since)
+            .await
+        {
+            Ok(Some(found)) => {
+                tracing::info!(snapshot = %key, %cell, execution = %found.id, "found the execution of an uncertain trigger");
+                self.store
+                    .attempt_triggered(key, cell, number, &found.id, self.clock.now())
+                    .await
+            }
+            Ok(None) => Ok(()),
+            Err(error) => {
+                tracing::warn!(%error, %cell, "cannot look for an uncertain trigger; trying again");
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the intent, then triggers; only the caller whose intent was recorded triggers.
+    async fn trigger(
+        &self,
+        snapshot: &Snapshot,
+        job: &str,
+        cell: &CellKey,
+        number: u32,
+        rounds: &mut GateRounds,
+    ) -> Result<(), StoreError> {
+        let key = snapshot.key();
+        let now = self.clock.now();
+        if !self
+            .store
+            .intend_attempt(&key, cell, number, job, now)
+            .await?
+        {
+            return Ok(());
+        }
+        let envs = BTreeMap::from([
+            (OPERATOR_IMAGE_ENV.to_string(), snapshot.image.clone()),
+            (SNAPSHOT_ENV.to_string(), snapshot.name.clone()),
+        ]);
+        let annotations = marks(&key, cell, number).annotations();
+        let triggered = self
+            .gangway
+            .trigger(job, &envs, &BTreeMap::new(), &annotations)
+            .await;
+        // The stagger counts from the answer, so that triggers reach Gangway at least that far
+        // apart whatever the network does.
+        rounds.last_trigger = Some(self.clock.now());
+        match triggered {
+            Ok(execution) => {
+                self.store
+                    .attempt_triggered(&key, cell, number, &execution.id, now)
+                    .await
+            }
+            Err(error) if error.may_have_triggered() => {
+                tracing::warn!(%error, snapshot = %key, %cell, "a trigger may have happened; looking for it before anything else");
+                Ok(())
+            }
+            Err(error) => {
+                if let GangwayError::RateLimited { until, .. } = &error {
+                    rounds.hold_until = Some(*until);
+                }
+                tracing::warn!(%error, snapshot = %key, %cell, "the trigger did not happen; it is tried again");
+                self.store.withdraw_attempt(&key, cell, number).await
+            }
+        }
+    }
+}
+
+/// The cells of a gate that run a job, with their job.
+fn cells_of(gate: &GateSpec) -> BTreeMap<CellKey, String> {
+    gate.policy
+        .cells
+        .iter()
+        .filter_map(|cell| Some((cell.key.clone(), cell.job.clone()?)))
+        .collect()
+}
+
+fn marks(key: &SnapshotKey, cell: &CellKey, number: u32) -> TriggerMarks {
+    TriggerMarks {
+        gate: key.gate.clone(),
+        snapshot: key.snapshot.clone(),
+        cell: cell.to_string(),
+        attempt: number,
+    }
+}
+
+/// How a finished execution ended; `None` while it has not.
+fn run_state(status: ExecutionStatus) -> Option<RunState> {
+    match status {
+        ExecutionStatus::Success => Some(RunState::Success),
+        ExecutionStatus::Failure => Some(RunState::Failure),
+        ExecutionStatus::Aborted => Some(RunState::Aborted),
+        ExecutionStatus::Error => Some(RunState::Error),
+        _ => None,
+    }
+}

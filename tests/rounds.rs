@@ -1,0 +1,158 @@
+//! Rounds end to end: the engine follows a snapshot, the round runner triggers every cell's job
+//! for it through the real Gangway client against the Gangway emulator, the runs land in the
+//! emulated GCS where the engine's Prow poll reads them, and the gate releases — exactly once,
+//! each cell triggered once with the snapshot's image, staggered, within the cap.
+
+mod support;
+
+use std::time::Duration;
+
+use gatebot::jira::Secret;
+use gatebot::prow::gangway::{GangwayClient, GangwaySettings};
+use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
+use gatebot::rounds::{Pace, RoundRunner, RoundSettings, SNAPSHOT_ENV};
+use gatebot::sandbox::world::{World, digest, emulator_clock};
+use gatebot_emulators::gangway::{GangwayEmulator, JobBehaviour, Outcome};
+use jiff::SignedDuration;
+use tokio::task::JoinHandle;
+
+use support::chat::snapshot_name;
+use support::{Running, all_jobs, gate, wait_until, world};
+
+const LIMIT: Duration = Duration::from_secs(30);
+const STAGGER: Duration = Duration::from_millis(60);
+const NS: &str = "crt-redhat-acm-tenant";
+
+/// Gangway for the world's GCS; every job of the gate is schedulable, quick, and passes unless
+/// `outcomes` scripts it.
+async fn gangway(world: &World, outcomes: &[(String, Vec<Outcome>)]) -> GangwayEmulator {
+    let mut builder = GangwayEmulator::builder(world.gcs.objects())
+        .clock(emulator_clock(&world.clock))
+        .seed(7)
+        .settle_every(Some(Duration::from_millis(20)));
+    for job in all_jobs() {
+        let mut behaviour = JobBehaviour::default()
+            .scheduled_after(Duration::from_millis(20))
+            .running_between(Duration::from_millis(50), Duration::from_millis(100))
+            .passing(1.0);
+        if let Some((_, scripted)) = outcomes.iter().find(|(name, _)| name == &job) {
+            behaviour = behaviour.then(scripted.clone());
+        }
+        builder = builder.job(job, behaviour);
+    }
+    builder.start().await.expect("the Gangway emulator starts")
+}
+
+/// The round runner of `running`'s gatebot, against `gangway`.
+fn runner(world: &World, running: &Running, gangway: &GangwayEmulator) -> JoinHandle<()> {
+    let settings = GangwaySettings {
+        url: gangway.url().to_string(),
+        token: Secret::new(gangway.token()),
+        request_timeout: Duration::from_secs(5),
+        retry: RetryPolicy {
+            max_retries: 2,
+            min_delay: Duration::from_millis(5),
+            max_delay: Duration::from_millis(20),
+            max_retry_after: Duration::from_secs(5),
+        },
+    };
+    let client = GangwayClient::new(settings, reqwest::Client::new(), world.clock.clone())
+        .expect("settings pointing at the emulator are valid");
+    let runner = RoundRunner::new(
+        running.engine.clone(),
+        running.store.clone(),
+        client,
+        world.prow_client(),
+        world.clock.clone(),
+        RoundSettings {
+            pace: Pace {
+                stagger: SignedDuration::try_from(STAGGER).unwrap(),
+                max_in_flight: 3,
+                find_for: SignedDuration::from_secs(10),
+            },
+            every: Duration::from_millis(20),
+            ..RoundSettings::default()
+        },
+    );
+    tokio::spawn(runner.run(std::future::pending()))
+}
+
+#[tokio::test]
+async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_one_release() {
+    let world = world().await;
+    let running = Running::start(&world).await;
+    let gangway = gangway(&world, &[]).await;
+    let rounds = runner(&world, &running, &gangway);
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+
+    wait_until("the gate releases the snapshot", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+    assert_eq!(world.releases(NS).len(), 1, "exactly one Release");
+
+    let executions = gangway.executions();
+    let mut triggered: Vec<&str> = executions.iter().map(|e| e.job.as_str()).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(triggered, expected, "every cell's job once");
+    for execution in &executions {
+        let envs = &execution.options.envs;
+        assert!(envs[OPERATOR_IMAGE_ENV].ends_with(&digest(1)), "{envs:?}");
+        assert_eq!(envs[SNAPSHOT_ENV], snapshot);
+        assert_eq!(
+            execution.options.annotations["gatebot.hypershift.io/snapshot"],
+            snapshot
+        );
+    }
+    let stagger = jiff::SignedDuration::try_from(STAGGER).unwrap();
+    for pair in executions.windows(2) {
+        assert!(
+            pair[1].created_at.duration_since(pair[0].created_at) >= stagger,
+            "triggers {} and {} are closer than the stagger",
+            pair[0].job,
+            pair[1].job
+        );
+    }
+    let most_in_flight = executions
+        .iter()
+        .map(|e| {
+            executions
+                .iter()
+                .filter(|o| o.created_at <= e.created_at && o.completes_at > e.created_at)
+                .count()
+        })
+        .max()
+        .unwrap();
+    assert!(
+        most_in_flight <= 3,
+        "at most 3 in flight, saw {most_in_flight}"
+    );
+}
+
+#[tokio::test]
+async fn a_flake_of_a_job_that_usually_passes_is_retried_and_the_snapshot_releases() {
+    let world = world().await;
+    let running = Running::start(&world).await;
+    let flaky = support::job("4.20", "aws", "baseline");
+    let gangway = gangway(&world, &[(flaky.clone(), vec![Outcome::Failure])]).await;
+    let rounds = runner(&world, &running, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+
+    wait_until("the gate releases after the retry", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    rounds.abort();
+    let runs_of_flaky = gangway
+        .executions()
+        .iter()
+        .filter(|e| e.job == flaky)
+        .count();
+    assert_eq!(runs_of_flaky, 2, "the failure was retried once");
+    assert_eq!(world.releases(NS).len(), 1);
+}
