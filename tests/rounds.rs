@@ -12,7 +12,7 @@ use gatebot::prow::gangway::{GangwayClient, GangwaySettings};
 use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
 use gatebot::rounds::{Pace, RoundRunner, RoundSettings, SNAPSHOT_ENV};
 use gatebot::sandbox::world::{World, digest, emulator_clock};
-use gatebot_emulators::gangway::{GangwayEmulator, JobBehaviour, Outcome};
+use gatebot_emulators::gangway::{Fault, GangwayEmulator, JobBehaviour, Outcome, Route};
 use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 
@@ -155,4 +155,52 @@ async fn a_flake_of_a_job_that_usually_passes_is_retried_and_the_snapshot_releas
         .count();
     assert_eq!(runs_of_flaky, 2, "the failure was retried once");
     assert_eq!(world.releases(NS).len(), 1);
+}
+
+#[tokio::test]
+async fn a_trigger_whose_answer_was_lost_is_found_in_gcs_not_triggered_again() {
+    let world = world().await;
+    let running = Running::start(&world).await;
+    let gangway = gangway(&world, &[]).await;
+    // The first trigger is carried out, but its answer never comes back.
+    gangway.inject(Fault::answer_lost(502).on(Route::Trigger).times(1));
+    let rounds = runner(&world, &running, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+
+    wait_until("the gate releases", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    rounds.abort();
+    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(
+        triggered, expected,
+        "the lost trigger was found, not repeated"
+    );
+}
+
+#[tokio::test]
+async fn gangway_rate_limits_hold_the_round_and_it_resumes() {
+    let world = world().await;
+    let running = Running::start(&world).await;
+    let gangway = gangway(&world, &[]).await;
+    gangway.inject(Fault::rate_limited(1).on(Route::Trigger).times(3));
+    let rounds = runner(&world, &running, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+
+    wait_until("the gate releases", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    rounds.abort();
+    let refused: Vec<_> = gangway
+        .requests()
+        .into_iter()
+        .filter(|request| request.status == Some(429))
+        .collect();
+    assert_eq!(refused.len(), 3, "{refused:?}");
+    assert_eq!(gangway.executions().len(), all_jobs().len());
 }
