@@ -11,23 +11,32 @@ use strum::IntoEnumIterator;
 use gatebot::engine::{GateSpec, ReleaseMode, Tracker, assess_tracked};
 use gatebot::gate::{
     CellPolicy, Check, JobRun, Maturity, OcpVersion, Platform, Policy, RunState, RunTarget,
-    Snapshot, VersionCatalog,
+    Snapshot,
 };
+use gatebot::release_streams::{ConfiguredVersions, GaCatalog};
 
 const SNAPSHOTS: usize = 1_000;
 const RUNS: usize = 100_000;
 
 fn gate() -> GateSpec {
     let versions: Vec<OcpVersion> = (17..23).map(|minor| OcpVersion::new(4, minor)).collect();
-    let catalog = VersionCatalog::new(versions.iter().map(|&v| {
-        let maturity = if v.minor == 22 {
-            Maturity::PreRelease
-        } else {
-            Maturity::GenerallyAvailable
-        };
-        (v, maturity)
-    }));
+    let configured = ConfiguredVersions {
+        fallback: versions
+            .iter()
+            .map(|&v| {
+                let maturity = if v.minor == 22 {
+                    Maturity::PreRelease
+                } else {
+                    Maturity::GenerallyAvailable
+                };
+                (v, maturity)
+            })
+            .collect(),
+        pins: Default::default(),
+    };
+    let catalog = GaCatalog::decide(&configured, None, false).version_catalog();
     GateSpec {
+        versions: configured,
         name: "hypershift-operator".into(),
         namespace: "crt-redhat-acm-tenant".into(),
         application: "hypershift-operator".into(),
@@ -109,11 +118,15 @@ fn reevaluate_everything(c: &mut Criterion) {
     let start = Timestamp::from_second(1_800_000_000).unwrap();
     let gate = gate();
     let tracker = tracker(&gate, start);
+    let catalogs = [gate.catalog.clone()];
     let gates = [gate];
     let now = start + SignedDuration::from_hours(6);
-    assert_eq!(assess_tracked(&gates, &tracker, now).len(), SNAPSHOTS);
+    assert_eq!(
+        assess_tracked(&gates, &catalogs, &tracker, now).len(),
+        SNAPSHOTS
+    );
     c.bench_function("evaluate 1000 snapshots x 36 cells, 100k runs", |b| {
-        b.iter(|| black_box(assess_tracked(black_box(&gates), &tracker, now)))
+        b.iter(|| black_box(assess_tracked(black_box(&gates), &catalogs, &tracker, now)))
     });
 }
 

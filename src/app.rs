@@ -1,6 +1,7 @@
 //! `gatebot run`: assembles the real adapters from the configuration, then runs the engine, the
-//! HTTP endpoints, the chat front (Slack or the console) and, with an `[escalation]` section, the
-//! scheduled ON_QA escalation scans until asked to stop.
+//! HTTP endpoints, the chat front (Slack or the console), with a `[release_streams]` section the
+//! refresh of each gate's GA status from the release-controller, and with an `[escalation]`
+//! section the scheduled ON_QA escalation scans, until asked to stop.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -11,13 +12,14 @@ use tokio::sync::watch;
 
 use crate::chat::launch::{ChatMode, ChatRunning, ChatServices, start_chat};
 use crate::clock::{Clock, SystemClock};
-use crate::config::{Config, KubernetesConfig};
+use crate::config::{Config, KubernetesConfig, ReleaseStreamsConfig};
 use crate::emergency::EmergencySettings;
 use crate::engine::{Engine, GateSpec, Pace};
 use crate::escalation::{EscalationConfig, EscalationSchedule, post_digests};
 use crate::konflux::Konflux;
 use crate::metrics::Metrics;
 use crate::prow::{ProwClient, ProwSettings};
+use crate::release_streams::{CatalogRefresher, ReleaseControllerClient, ReleaseStreamsSettings};
 use crate::store::Store;
 
 /// How `gatebot run` was asked to run, beyond the configuration file.
@@ -47,7 +49,7 @@ pub async fn run(
         .user_agent(concat!("gatebot/", env!("CARGO_PKG_VERSION")))
         .build()
         .context("cannot build the HTTP client for Prow results")?;
-    let prow = ProwClient::new(ProwSettings::from_config(&config.prow), http)?;
+    let prow = ProwClient::new(ProwSettings::from_config(&config.prow), http.clone())?;
     let engine = Engine::new(
         gates,
         store.clone(),
@@ -83,6 +85,11 @@ pub async fn run(
     tokio::spawn(metrics.follow(engine.clone()));
 
     let (stop, stopped) = watch::channel(false);
+    let ga_status = match &config.release_streams {
+        Some(streams) => follow_ga_status(streams, &engine, &clock, &http, &stopped)?,
+        None => Vec::new(),
+    };
+    let ga_following = futures::future::join_all(ga_status);
     let chat_connected = chat.as_ref().and_then(|chat| chat.connected.clone());
     let router = crate::server::router(engine.clone(), Arc::new(registry), chat_connected);
     let mut server_stopped = stopped.clone();
@@ -128,10 +135,49 @@ pub async fn run(
             digests.await;
         }
     };
-    let (outcome, (), (), ()) = tokio::join!(gates_and_endpoints, escalations, chatting, digesting);
+    let (outcome, (), (), (), _) = tokio::join!(
+        gates_and_endpoints,
+        escalations,
+        chatting,
+        digesting,
+        ga_following
+    );
     outcome?;
     tracing::info!("gatebot stopped");
     Ok(())
+}
+
+/// One GA catalog refresher per gate, each handing the engine its gate's catalog at every
+/// refresh until `stopped`.
+fn follow_ga_status(
+    streams: &ReleaseStreamsConfig,
+    engine: &Engine,
+    clock: &Arc<dyn Clock>,
+    http: &reqwest::Client,
+    stopped: &watch::Receiver<bool>,
+) -> anyhow::Result<Vec<impl Future<Output = ()> + use<>>> {
+    let client =
+        ReleaseControllerClient::new(ReleaseStreamsSettings::from_config(streams), http.clone())
+            .context("cannot build the release-controller client")?;
+    let every = streams.refresh_interval.unsigned_abs();
+    tracing::info!(url = %streams.url, ?every, "GA status comes from the release-controller");
+    Ok(engine
+        .gates()
+        .iter()
+        .map(|gate| {
+            let refresher =
+                CatalogRefresher::new(client.clone(), gate.versions.clone(), clock.clone());
+            let (engine, gate, mut stopped) = (engine.clone(), gate.name.clone(), stopped.clone());
+            async move {
+                let shutdown = async move {
+                    let _ = stopped.wait_for(|stop| *stop).await;
+                };
+                engine
+                    .follow_ga_catalog(&gate, &refresher, every, shutdown)
+                    .await;
+            }
+        })
+        .collect())
 }
 
 /// The scheduled scans of the `[escalation]` section, logged in to Jira; a missing token stops

@@ -25,7 +25,9 @@ pub async fn explain_snapshot(
     else {
         return Ok(None);
     };
-    let verdict = evaluate_one(gate, &tracker, tracked, now);
+    // Without a running bot there is no release-controller answer: the configuration's GA
+    // status is what there is.
+    let verdict = evaluate_one(gate, &gate.catalog, &tracker, tracked, now);
     let notes = notes(store, gate, snapshot).await?;
     Ok(Some(explain(
         &gate.policy,

@@ -180,7 +180,7 @@ impl Metrics {
             GateEvent::UnexpectedRelease { .. } => {
                 self.unexpected_releases.inc();
             }
-            GateEvent::SnapshotTracked { .. } => {}
+            GateEvent::SnapshotTracked { .. } | GateEvent::VersionBecameGa { .. } => {}
         }
     }
 }

@@ -1164,7 +1164,7 @@ fn unknown_keys_are_errors_with_the_closest_valid_key() {
     );
     assert_eq!(
         far.fix,
-        "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, gates"
+        "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, release_streams, gates"
     );
 }
 
@@ -1419,4 +1419,66 @@ fn check_config_exits_with_2_when_the_file_cannot_be_read() {
         "{stderr}"
     );
     assert!(stderr.contains("missing.toml"), "{stderr}");
+}
+
+#[test]
+fn release_streams_are_optional_and_default_to_openshift_ci() {
+    assert_eq!(
+        Config::parse(MINIMAL, "minimal.toml")
+            .unwrap()
+            .release_streams,
+        None
+    );
+    let config = Config::parse(&format!("[release_streams]\n{MINIMAL}"), "t.toml").unwrap();
+    let streams = config.release_streams.unwrap();
+    assert_eq!(
+        streams.url.as_str(),
+        "https://amd64.ocp.releases.ci.openshift.org/"
+    );
+    assert_eq!(streams.refresh_interval, SignedDuration::from_mins(10));
+}
+
+#[test]
+fn the_release_controller_url_is_absolute_http() {
+    assert_single_problem(
+        &format!("[release_streams]\nurl = \"amd64.ocp.releases.ci.openshift.org\"\n{MINIMAL}"),
+        "release_streams.url",
+        "`amd64.ocp.releases.ci.openshift.org` is not a URL: relative URL without a base",
+    );
+}
+
+#[test]
+fn release_streams_are_refreshed_at_most_once_a_minute() {
+    assert_single_problem(
+        &format!("[release_streams]\nrefresh_interval = \"10s\"\n{MINIMAL}"),
+        "release_streams.refresh_interval",
+        "`10s` is shorter than 1m",
+    );
+}
+
+#[test]
+fn a_pin_overrules_ga_and_is_kept_for_the_release_controller() {
+    let text = minimal_with(&[("ga = false", "ga = false\nga_pinned = true")]);
+    let config = Config::parse(&text, "t.toml").unwrap();
+    let gate = &config.gates[0];
+    let v422 = OcpVersion::new(4, 22);
+    assert!(gate.catalog.is_ga(v422));
+    assert_eq!(
+        gate.versions.fallback.get(&v422),
+        Some(&Maturity::PreRelease)
+    );
+    assert_eq!(
+        gate.versions.pins.get(&v422),
+        Some(&Maturity::GenerallyAvailable)
+    );
+    assert!(!gate.versions.pins.contains_key(&OcpVersion::new(4, 21)));
+}
+
+#[test]
+fn a_pin_is_true_or_false() {
+    assert_single_problem(
+        &minimal_with(&[("ga = false", "ga = false\nga_pinned = \"yes\"")]),
+        "gates[0].versions[1].ga_pinned",
+        "must be `true` or `false`, but is a string",
+    );
 }

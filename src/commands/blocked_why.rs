@@ -20,7 +20,7 @@ pub async fn blocked_why(
         })
         .unwrap_or(SnapshotArg::Latest);
     Ok(match find_snapshot(context, &reference).await? {
-        Ok(found) => Answer::text(&blocked_why_text(&found.facts, &found.gate.catalog)),
+        Ok(found) => Answer::text(&blocked_why_text(&found.facts, &found.catalog)),
         Err(why) => Answer::text(&why),
     })
 }

@@ -12,8 +12,8 @@ use crate::gate::{Decision, ReleaseKind, SnapshotKey, release_line};
 use crate::store::StoreError;
 
 pub async fn release(snapshot: &SnapshotArg, context: &Context<'_>) -> Result<Answer, StoreError> {
-    let (facts, gate) = match find_snapshot(context, snapshot).await? {
-        Ok(found) => (found.facts, found.gate),
+    let (facts, gate, catalog) = match find_snapshot(context, snapshot).await? {
+        Ok(found) => (found.facts, found.gate, found.catalog),
         Err(why) => return Ok(Answer::refused(snapshot.typed(), &why)),
     };
     let name = facts.snapshot.name.as_str();
@@ -24,7 +24,7 @@ pub async fn release(snapshot: &SnapshotArg, context: &Context<'_>) -> Result<An
         ));
     }
     if facts.verdict.decision != Decision::Passed {
-        let why = blocked_why_text(&facts, &gate.catalog);
+        let why = blocked_why_text(&facts, &catalog);
         return Ok(Answer::refused(
             name,
             &format!("Nothing was released: the gate has not passed for `{name}`.\n{why}"),

@@ -24,6 +24,7 @@ mod kubernetes;
 mod names;
 mod problems;
 mod prow;
+mod release_streams;
 mod report;
 mod serde_errors;
 mod server;
@@ -44,6 +45,7 @@ pub use gate::{GateConfig, ReleaseMode};
 pub use kubernetes::KubernetesConfig;
 pub use problems::{ConfigError, Location, Problem};
 pub use prow::ProwConfig;
+pub use release_streams::{DEFAULT_RELEASE_STREAMS_URL, ReleaseStreamsConfig};
 pub use server::ServerConfig;
 pub use store::StoreConfig;
 
@@ -55,6 +57,7 @@ use gate::GatesSection;
 use kubernetes::KubernetesSection;
 use problems::Invalid;
 use prow::ProwSection;
+use release_streams::ReleaseStreamsSection;
 use report::{Place, Report};
 use server::ServerSection;
 use store::StoreSection;
@@ -70,6 +73,9 @@ pub struct Config {
     pub escalation: Option<EscalationConfig>,
     /// The Slack front; `None` when the file has no `[chat]` section.
     pub chat: Option<ChatConfig>,
+    /// Where GA status is read; `None` when the file has no `[release_streams]` section, and
+    /// each gate's `ga` decides alone.
+    pub release_streams: Option<ReleaseStreamsConfig>,
     /// At least one gate; names are unique.
     pub gates: Vec<GateConfig>,
 }
@@ -84,6 +90,7 @@ struct ConfigFile {
     server: ServerSection,
     escalation: Option<EscalationConfig>,
     chat: Option<Spanned<ChatSection>>,
+    release_streams: Option<Spanned<ReleaseStreamsSection>>,
     gates: Option<GatesSection>,
 }
 
@@ -160,6 +167,13 @@ fn validate(
             chat.get_ref().validate(&place, report).map(Some)
         }
     };
+    let release_streams = match &file.release_streams {
+        None => Some(None),
+        Some(section) => {
+            let place = Place::table(root.key("release_streams"), section);
+            section.get_ref().validate(&place, report).map(Some)
+        }
+    };
     let gates = gate::validate_gates(file.gates.as_ref(), &root, report);
     Some(Config {
         store: store?,
@@ -168,6 +182,7 @@ fn validate(
         server: server?,
         escalation: escalation?,
         chat: chat?,
+        release_streams: release_streams?,
         gates: gates?,
     })
 }

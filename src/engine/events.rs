@@ -3,7 +3,7 @@
 //! Events are facts after they were recorded in the store, so a listener that misses one can
 //! always re-read the store; they exist so nobody has to poll.
 
-use crate::gate::{CellVerdict, Decision};
+use crate::gate::{CellVerdict, Decision, OcpVersion};
 
 /// Something the engine observed or did.
 #[derive(Debug, Clone, PartialEq)]
@@ -48,6 +48,13 @@ pub enum GateEvent {
     },
     /// The ReleasePlan lets Konflux release without the gate.
     ReleasePlanBypassed { gate: String, warning: String },
+    /// A version of the gate became generally available: failures of its required cells now
+    /// block the gate. `source` says who said so, as part of a sentence.
+    VersionBecameGa {
+        gate: String,
+        version: OcpVersion,
+        source: String,
+    },
     /// A Release for a gated plan that gatebot did not create.
     UnexpectedRelease {
         gate: String,

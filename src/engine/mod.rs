@@ -5,7 +5,8 @@
 //! - `observe`: watches Snapshots and Releases, checks ReleasePlans;
 //! - `poll`: reads new Prow results;
 //! - `reconcile`: evaluates, records verdicts, decides releases;
-//! - `act`: creates decided Releases, exactly once.
+//! - `act`: creates decided Releases, exactly once;
+//! - `ga`: keeps each gate's GA catalog current from the release-controller.
 //!
 //! Every fact goes to the store before it is acted on, so a restart resumes from the store.
 //! Everyone else — chat, commands, metrics — asks the engine what a snapshot looks like now
@@ -14,6 +15,7 @@
 mod act;
 mod decide;
 mod events;
+mod ga;
 mod observe;
 mod poll;
 mod read;
@@ -22,7 +24,7 @@ mod spec;
 mod tracker;
 
 use std::future::Future;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 use dashmap::{DashMap, DashSet};
 
@@ -30,7 +32,7 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::gate::{CellState, SnapshotKey};
+use crate::gate::{CellState, SnapshotKey, VersionCatalog};
 use crate::konflux::Konflux;
 use crate::prow::{JobCursor, ProwClient};
 use crate::store::{Store, StoreError};
@@ -53,6 +55,9 @@ struct Recorded {
 /// Shared state of the engine's loops.
 struct Inner {
     gates: Vec<GateSpec>,
+    /// The GA catalog each gate is evaluated with, by gate index: the configuration's until the
+    /// release-controller says otherwise (`set_catalog`).
+    catalogs: RwLock<Vec<VersionCatalog>>,
     store: Store,
     konflux: Konflux,
     prow: ProwClient,
@@ -128,6 +133,7 @@ impl Engine {
         let (ready, _) = watch::channel(Readiness::default());
         Ok(Self {
             inner: Arc::new(Inner {
+                catalogs: RwLock::new(gates.iter().map(|gate| gate.catalog.clone()).collect()),
                 gates,
                 store,
                 konflux,

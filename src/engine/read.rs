@@ -38,9 +38,11 @@ impl Engine {
     /// The current verdict of a snapshot, evaluated now.
     pub fn verdict(&self, key: &SnapshotKey) -> Option<(Snapshot, Verdict)> {
         let spec = self.gate(&key.gate)?;
+        let catalog = self.catalog(&key.gate)?;
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
         let snapshot = tracker.snapshot(&key.gate, &key.snapshot)?.clone();
-        let verdict = reconcile::evaluate_one(spec, &tracker, &snapshot, self.inner.clock.now());
+        let now = self.inner.clock.now();
+        let verdict = reconcile::evaluate_one(spec, &catalog, &tracker, &snapshot, now);
         Some((snapshot, verdict))
     }
 

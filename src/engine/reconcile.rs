@@ -10,13 +10,15 @@ use jiff::Timestamp;
 use super::{Engine, GateEvent, GateSpec, Recorded, ReleaseDecision, ReleaseMode, Tracker};
 use crate::gate::{
     Assessment, CellState, Decision, Evaluator, GateInput, ReleaseKind, Snapshot, SnapshotKey,
-    Subject, Tally, Verdict, evaluate,
+    Subject, Tally, Verdict, VersionCatalog, evaluate,
 };
 use crate::store::StoreError;
 
-/// Evaluates one snapshot with what the tracker knows, with every cell's reason.
+/// Evaluates one snapshot with what the tracker knows and the gate's GA `catalog`, with every
+/// cell's reason.
 pub fn evaluate_one(
     gate: &GateSpec,
+    catalog: &VersionCatalog,
     tracker: &Tracker,
     snapshot: &Snapshot,
     now: Timestamp,
@@ -24,7 +26,7 @@ pub fn evaluate_one(
     let runs: Vec<_> = tracker.runs_for(snapshot).collect();
     evaluate(&GateInput {
         policy: &gate.policy,
-        catalog: &gate.catalog,
+        catalog,
         snapshot,
         runs: &runs,
         newer_snapshot: tracker.newer_snapshot(snapshot).map(|s| s.name.as_str()),
@@ -40,11 +42,17 @@ pub struct Assessed {
     pub assessment: Assessment,
 }
 
-/// Assesses every snapshot the tracker holds, for every gate.
-pub fn assess_tracked(gates: &[GateSpec], tracker: &Tracker, now: Timestamp) -> Vec<Assessed> {
+/// Assesses every snapshot the tracker holds, for every gate, each with its GA catalog
+/// (`catalogs[i]` is that of `gates[i]`).
+pub fn assess_tracked(
+    gates: &[GateSpec],
+    catalogs: &[VersionCatalog],
+    tracker: &Tracker,
+    now: Timestamp,
+) -> Vec<Assessed> {
     let mut assessed = Vec::new();
-    for (index, gate) in gates.iter().enumerate() {
-        let evaluator = Evaluator::new(&gate.policy, &gate.catalog);
+    for (index, (gate, catalog)) in gates.iter().zip(catalogs).enumerate() {
+        let evaluator = Evaluator::new(&gate.policy, catalog);
         let cells_by_job_id = evaluator.cells_by_job_id(tracker);
         for snapshot in tracker.snapshots(&gate.name) {
             let subject = Subject {
@@ -86,7 +94,7 @@ impl Engine {
         let now = self.inner.clock.now();
         let assessed = {
             let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-            assess_tracked(&self.inner.gates, &tracker, now)
+            assess_tracked(&self.inner.gates, &self.catalogs(), &tracker, now)
         };
         for item in &assessed {
             let gate = &self.inner.gates[item.gate];
@@ -182,9 +190,10 @@ impl Engine {
 
     /// A snapshot's full verdict as of `now`.
     fn verdict_at(&self, gate: &GateSpec, snapshot: &str, now: Timestamp) -> Option<Verdict> {
+        let catalog = self.catalog(&gate.name)?;
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
         let snapshot = tracker.snapshot(&gate.name, snapshot)?;
-        Some(evaluate_one(gate, &tracker, snapshot, now))
+        Some(evaluate_one(gate, &catalog, &tracker, snapshot, now))
     }
 
     fn release_settled(&self, gate: &GateSpec, snapshot: &str) -> bool {

@@ -11,8 +11,9 @@
 //! changed ([`MaturityChange`]) and, once, the release-controller going away or coming back
 //! ([`HealthChange`]).
 //!
-//! Not yet wired: the engine still reads `ga` from the configuration. The catalog's
-//! [`GaCatalog::version_catalog`] is what the evaluation would read instead.
+//! With `[release_streams]` configured, `gatebot run` keeps one refresher per gate, and each
+//! refresh hands [`GaCatalog::version_catalog`] to the engine (`Engine::follow_ga_catalog`),
+//! which evaluates the gate with it from then on and announces each version that became GA.
 
 mod answer;
 mod catalog;

@@ -1,5 +1,5 @@
 //! Where the release-controller is and how hard to try when it misbehaves. Plain data with
-//! OpenShift CI's defaults; configuration will build it.
+//! OpenShift CI's defaults; `[release_streams]` in the configuration says where.
 
 use std::time::Duration;
 
@@ -17,10 +17,19 @@ pub struct ReleaseStreamsSettings {
     pub retry: RetryPolicy,
 }
 
+impl ReleaseStreamsSettings {
+    pub fn from_config(config: &crate::config::ReleaseStreamsConfig) -> Self {
+        Self {
+            url: config.url.to_string(),
+            ..Self::default()
+        }
+    }
+}
+
 impl Default for ReleaseStreamsSettings {
     fn default() -> Self {
         Self {
-            url: "https://amd64.ocp.releases.ci.openshift.org".to_string(),
+            url: crate::config::DEFAULT_RELEASE_STREAMS_URL.to_string(),
             request_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
         }

@@ -96,6 +96,9 @@ pub fn event_text(event: &GateEvent) -> String {
             message.as_deref().unwrap_or("no message")
         ),
         GateEvent::ReleasePlanBypassed { warning, .. } => format!("WARNING {warning}"),
+        GateEvent::VersionBecameGa {
+            version, source, ..
+        } => format!("OCP {version} is generally available ({source}); its failures now block"),
         GateEvent::UnexpectedRelease {
             name,
             release_plan,

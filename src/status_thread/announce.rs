@@ -1,6 +1,6 @@
 //! The thread replies under a snapshot's status message: one or two lines for each event that
 //! a person should notice — a blocked cell, a Release created, failed or finished, a bypassed
-//! gate.
+//! gate — and, in the channel, gate-wide news such as a version that became GA.
 //!
 //! The status message already shows the current state, so events that only change it (a new
 //! snapshot, a new tally) get no reply; the thread keeps what happened, in order.
@@ -115,6 +115,19 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
             gate: gate.clone(),
             snapshot: None,
             body: format!(":rotating_light: {}", mrkdwn::escape(warning)),
+        }),
+        GateEvent::VersionBecameGa {
+            gate,
+            version,
+            source,
+        } => Some(Announcement {
+            gate: gate.clone(),
+            snapshot: None,
+            body: format!(
+                ":mega: OCP {version} is generally available ({}): from now on, failures of its required cells block gate {}.",
+                mrkdwn::escape(source),
+                code(gate)
+            ),
         }),
         GateEvent::UnexpectedRelease {
             gate,
@@ -372,6 +385,25 @@ mod tests {
                 gate: GATE.into(),
                 snapshot: None,
                 body: ":rotating_light: ReleasePlan ns/plan: label auto-release is \"true\" &amp; the gate is bypassed".into(),
+            })
+        );
+    }
+
+    #[test]
+    fn a_version_that_became_ga_goes_to_the_channel() {
+        let event = GateEvent::VersionBecameGa {
+            gate: GATE.into(),
+            version: crate::gate::OcpVersion::new(4, 21),
+            source: "from the release-controller".into(),
+        };
+        assert_eq!(
+            announcement(&event, false),
+            Some(Announcement {
+                gate: GATE.into(),
+                snapshot: None,
+                body: format!(
+                    ":mega: OCP 4.21 is generally available (from the release-controller): from now on, failures of its required cells block gate `{GATE}`."
+                ),
             })
         );
     }

@@ -240,13 +240,14 @@ impl Notifier {
         must_exist: bool,
     ) -> Result<Option<ChatThread>, FlushError> {
         let (gate, snapshot) = (&key.gate, &key.snapshot);
-        let Some(spec) = self.engine.gate(gate) else {
+        let (Some(spec), Some(catalog)) = (self.engine.gate(gate), self.engine.catalog(gate))
+        else {
             return Ok(None);
         };
         let Some(facts) = self.engine.facts(key).await? else {
             return Ok(None);
         };
-        let message = status_message(&facts, &spec.policy, &spec.catalog, None);
+        let message = status_message(&facts, &spec.policy, &catalog, None);
         let store = &self.store;
         if let Some(thread) = store.chat_thread(gate, snapshot).await? {
             self.surface.update(&thread.ts, &message).await?;
@@ -345,7 +346,7 @@ fn subject(event: &GateEvent) -> Option<SnapshotKey> {
         | GateEvent::UnexpectedRelease { gate, snapshot, .. } => {
             Some(SnapshotKey::new(gate, snapshot))
         }
-        GateEvent::ReleasePlanBypassed { .. } => None,
+        GateEvent::ReleasePlanBypassed { .. } | GateEvent::VersionBecameGa { .. } => None,
     }
 }
 

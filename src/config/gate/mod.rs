@@ -11,6 +11,7 @@ mod section;
 mod versions;
 
 use crate::gate::{Policy, VersionCatalog};
+use crate::release_streams::ConfiguredVersions;
 
 pub(super) use section::{GatesSection, validate_gates};
 
@@ -51,7 +52,12 @@ pub struct GateConfig {
     /// The gate matrix: cells ordered by version, then platform, then check, each in the order
     /// the configuration lists them.
     pub policy: Policy,
-    /// Which of the gate's versions are generally available, as configured.
+    /// Each version's `ga` (the fallback) and `ga_pinned` (which overrules the
+    /// release-controller), for the GA catalog kept from `[release_streams]`.
+    pub versions: ConfiguredVersions,
+    /// Which of the gate's versions are generally available as configured: `ga_pinned` where
+    /// set, else `ga`. The engine starts from it; with `[release_streams]` it follows the
+    /// release-controller's answer instead (`Engine::catalog`).
     pub catalog: VersionCatalog,
 }
 

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::gate::{Platform, VersionCatalog};
+use crate::gate::Platform;
+use crate::release_streams::{ConfiguredVersions, GaCatalog};
 
 use super::super::duration;
 use super::super::field_path::FieldPath;
@@ -215,6 +216,16 @@ impl GateSection {
             result_timeout: result_timeout?,
         }
         .policy();
+        let configured = ConfiguredVersions {
+            fallback: versions
+                .iter()
+                .map(|entry| (entry.version, entry.maturity))
+                .collect(),
+            pins: versions
+                .iter()
+                .filter_map(|entry| Some((entry.version, entry.pin?)))
+                .collect(),
+        };
         Some(GateConfig {
             name,
             namespace: namespace?,
@@ -226,9 +237,8 @@ impl GateSection {
             release_mode: release_mode?,
             snapshot_selector: label_selector(&snapshot_selector?),
             policy,
-            catalog: VersionCatalog::new(
-                versions.iter().map(|entry| (entry.version, entry.maturity)),
-            ),
+            catalog: GaCatalog::decide(&configured, None, false).version_catalog(),
+            versions: configured,
         })
     }
 }

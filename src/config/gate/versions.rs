@@ -1,5 +1,5 @@
 //! `[[gates.versions]]`: the OCP versions a gate tests, the rows of its matrix, and whether each
-//! is generally available.
+//! is generally available: `ga` as the fallback, `ga_pinned` to overrule the release-controller.
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -16,13 +16,17 @@ use super::super::report::{Place, Report};
 pub(super) struct VersionSection {
     version: Option<Spanned<String>>,
     ga: Option<bool>,
+    ga_pinned: Option<bool>,
 }
 
 /// One configured row of the matrix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct VersionEntry {
     pub version: OcpVersion,
+    /// The configured `ga`: the fallback while the release-controller has not answered.
     pub maturity: Maturity,
+    /// `ga_pinned`, which overrules the release-controller.
+    pub pin: Option<Maturity>,
 }
 
 /// The list is `None` only when a version is unusable; a repeated version is reported (which
@@ -70,13 +74,26 @@ pub(super) fn validate(
             );
             continue;
         }
-        let maturity = match section.get_ref().ga {
+        let section = section.get_ref();
+        let maturity = match section.ga {
             Some(false) => Maturity::PreRelease,
             _ => Maturity::GenerallyAvailable,
         };
-        entries.push(VersionEntry { version, maturity });
+        entries.push(VersionEntry {
+            version,
+            maturity,
+            pin: section.ga_pinned.map(maturity_of),
+        });
     }
     complete.then_some(entries)
+}
+
+fn maturity_of(ga: bool) -> Maturity {
+    if ga {
+        Maturity::GenerallyAvailable
+    } else {
+        Maturity::PreRelease
+    }
 }
 
 pub(super) fn parse_version(text: &str) -> Result<OcpVersion, Invalid> {
