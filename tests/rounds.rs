@@ -77,22 +77,27 @@ fn runner(world: &World, running: &Running, gangway: &GangwayEmulator) -> JoinHa
     tokio::spawn(runner.run(std::future::pending()))
 }
 
-#[tokio::test]
-async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_one_release() {
-    let world = world().await;
-    let running = Running::start(&world).await;
-    let gangway = gangway(&world, &[]).await;
-    let rounds = runner(&world, &running, &gangway);
-    let snapshot = snapshot_name(1);
-    world.publish_snapshot(&gate(), &snapshot, &digest(1));
-
+/// Runs gatebot with its round runner against `gangway` until the gate released snapshot 1,
+/// and a little longer, so that a second Release or trigger, if anything made one, shows up.
+async fn released_through_rounds(world: &World, gangway: &GangwayEmulator) {
+    let running = Running::start(world).await;
+    let rounds = runner(world, &running, gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
     wait_until("the gate releases the snapshot", LIMIT, || async {
         !world.releases(NS).is_empty()
     })
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     rounds.abort();
+}
+
+#[tokio::test]
+async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_one_release() {
+    let world = world().await;
+    let gangway = gangway(&world, &[]).await;
+    released_through_rounds(&world, &gangway).await;
     assert_eq!(world.releases(NS).len(), 1, "exactly one Release");
+    let snapshot = snapshot_name(1);
 
     let executions = gangway.executions();
     let mut triggered: Vec<&str> = executions.iter().map(|e| e.job.as_str()).collect();
@@ -137,17 +142,9 @@ async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_on
 #[tokio::test]
 async fn a_flake_of_a_job_that_usually_passes_is_retried_and_the_snapshot_releases() {
     let world = world().await;
-    let running = Running::start(&world).await;
     let flaky = support::job("4.20", "aws", "baseline");
     let gangway = gangway(&world, &[(flaky.clone(), vec![Outcome::Failure])]).await;
-    let rounds = runner(&world, &running, &gangway);
-    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
-
-    wait_until("the gate releases after the retry", LIMIT, || async {
-        !world.releases(NS).is_empty()
-    })
-    .await;
-    rounds.abort();
+    released_through_rounds(&world, &gangway).await;
     let runs_of_flaky = gangway
         .executions()
         .iter()
@@ -160,18 +157,10 @@ async fn a_flake_of_a_job_that_usually_passes_is_retried_and_the_snapshot_releas
 #[tokio::test]
 async fn a_trigger_whose_answer_was_lost_is_found_in_gcs_not_triggered_again() {
     let world = world().await;
-    let running = Running::start(&world).await;
     let gangway = gangway(&world, &[]).await;
     // The first trigger is carried out, but its answer never comes back.
     gangway.inject(Fault::answer_lost(502).on(Route::Trigger).times(1));
-    let rounds = runner(&world, &running, &gangway);
-    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
-
-    wait_until("the gate releases", LIMIT, || async {
-        !world.releases(NS).is_empty()
-    })
-    .await;
-    rounds.abort();
+    released_through_rounds(&world, &gangway).await;
     let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
     triggered.sort();
     let mut expected = all_jobs();
@@ -185,17 +174,9 @@ async fn a_trigger_whose_answer_was_lost_is_found_in_gcs_not_triggered_again() {
 #[tokio::test]
 async fn gangway_rate_limits_hold_the_round_and_it_resumes() {
     let world = world().await;
-    let running = Running::start(&world).await;
     let gangway = gangway(&world, &[]).await;
     gangway.inject(Fault::rate_limited(1).on(Route::Trigger).times(3));
-    let rounds = runner(&world, &running, &gangway);
-    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
-
-    wait_until("the gate releases", LIMIT, || async {
-        !world.releases(NS).is_empty()
-    })
-    .await;
-    rounds.abort();
+    released_through_rounds(&world, &gangway).await;
     let refused: Vec<_> = gangway
         .requests()
         .into_iter()

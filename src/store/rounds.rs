@@ -4,8 +4,9 @@
 //! execution and the result.
 
 use jiff::Timestamp;
-use sqlx::Row;
-use sqlx::any::AnyRow;
+use sqlx::any::{AnyArguments, AnyRow};
+use sqlx::query::Query;
+use sqlx::{Any, Row};
 
 use super::time::{from_db, to_db};
 use super::{Result, Store, StoreError};
@@ -25,17 +26,16 @@ impl Store {
         job: &str,
         at: Timestamp,
     ) -> Result<bool> {
-        let inserted = sqlx::query(
-            "INSERT INTO round_attempts (gate, snapshot, version, platform, check_name, attempt, \
-             job, state, intended_at) VALUES ($1,$2,$3,$4,$5,$6,$7,'intended',$8) \
-             ON CONFLICT DO NOTHING",
+        let inserted = keyed(
+            sqlx::query(
+                "INSERT INTO round_attempts (gate, snapshot, version, platform, check_name, \
+                 attempt, job, state, intended_at) \
+                 VALUES ($1,$2,$3,$4,$5,$6,$7,'intended',$8) ON CONFLICT DO NOTHING",
+            ),
+            snapshot,
+            cell,
+            number,
         )
-        .bind(&snapshot.gate)
-        .bind(&snapshot.snapshot)
-        .bind(cell.version.to_string())
-        .bind(cell.platform.as_str())
-        .bind(cell.check.to_string())
-        .bind(i64::from(number))
         .bind(job)
         .bind(to_db(at))
         .execute(self.pool())
@@ -52,17 +52,16 @@ impl Store {
         execution: &str,
         at: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE round_attempts SET state = 'triggered', execution = $7, triggered_at = $8 \
-             WHERE gate = $1 AND snapshot = $2 AND version = $3 AND platform = $4 \
-             AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+        keyed(
+            sqlx::query(
+                "UPDATE round_attempts SET state = 'triggered', execution = $7, triggered_at = $8 \
+                 WHERE gate = $1 AND snapshot = $2 AND version = $3 AND platform = $4 \
+                 AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+            ),
+            snapshot,
+            cell,
+            number,
         )
-        .bind(&snapshot.gate)
-        .bind(&snapshot.snapshot)
-        .bind(cell.version.to_string())
-        .bind(cell.platform.as_str())
-        .bind(cell.check.to_string())
-        .bind(i64::from(number))
         .bind(execution)
         .bind(to_db(at))
         .execute(self.pool())
@@ -80,17 +79,16 @@ impl Store {
         retry: bool,
         at: Timestamp,
     ) -> Result<()> {
-        sqlx::query(
-            "UPDATE round_attempts SET state = 'finished', result = $7, retry = $8, \
-             finished_at = $9 WHERE gate = $1 AND snapshot = $2 AND version = $3 \
-             AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'triggered'",
+        keyed(
+            sqlx::query(
+                "UPDATE round_attempts SET state = 'finished', result = $7, retry = $8, \
+                 finished_at = $9 WHERE gate = $1 AND snapshot = $2 AND version = $3 \
+                 AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'triggered'",
+            ),
+            snapshot,
+            cell,
+            number,
         )
-        .bind(&snapshot.gate)
-        .bind(&snapshot.snapshot)
-        .bind(cell.version.to_string())
-        .bind(cell.platform.as_str())
-        .bind(cell.check.to_string())
-        .bind(i64::from(number))
         .bind(<&str>::from(result))
         .bind(i64::from(retry))
         .bind(to_db(at))
@@ -106,16 +104,15 @@ impl Store {
         cell: &CellKey,
         number: u32,
     ) -> Result<()> {
-        sqlx::query(
-            "DELETE FROM round_attempts WHERE gate = $1 AND snapshot = $2 AND version = $3 \
-             AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+        keyed(
+            sqlx::query(
+                "DELETE FROM round_attempts WHERE gate = $1 AND snapshot = $2 AND version = $3 \
+                 AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'intended'",
+            ),
+            snapshot,
+            cell,
+            number,
         )
-        .bind(&snapshot.gate)
-        .bind(&snapshot.snapshot)
-        .bind(cell.version.to_string())
-        .bind(cell.platform.as_str())
-        .bind(cell.check.to_string())
-        .bind(i64::from(number))
         .execute(self.pool())
         .await?;
         Ok(())
@@ -152,6 +149,23 @@ impl Store {
         .await?;
         rows.iter().map(attempt_from_row).collect()
     }
+}
+
+/// `query` with an attempt's key bound as `$1` to `$6`: gate, snapshot, version, platform,
+/// check, attempt number.
+fn keyed<'q>(
+    query: Query<'q, Any, AnyArguments>,
+    snapshot: &SnapshotKey,
+    cell: &CellKey,
+    number: u32,
+) -> Query<'q, Any, AnyArguments> {
+    query
+        .bind(snapshot.gate.clone())
+        .bind(snapshot.snapshot.clone())
+        .bind(cell.version.to_string())
+        .bind(cell.platform.as_str().to_string())
+        .bind(cell.check.to_string())
+        .bind(i64::from(number))
 }
 
 fn attempt_from_row(row: &AnyRow) -> Result<Attempt> {
