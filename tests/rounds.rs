@@ -13,6 +13,7 @@ use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
 use gatebot::rounds::{Pace, RoundRunner, RoundSettings, SNAPSHOT_ENV};
 use gatebot::sandbox::world::{World, digest, emulator_clock};
 use gatebot_emulators::gangway::{Fault, GangwayEmulator, JobBehaviour, Outcome, Route};
+use gatebot_emulators::prow::BuildResult;
 use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 
@@ -184,4 +185,58 @@ async fn gangway_rate_limits_hold_the_round_and_it_resumes() {
         .collect();
     assert_eq!(refused.len(), 3, "{refused:?}");
     assert_eq!(gangway.executions().len(), all_jobs().len());
+}
+
+/// Runs gatebot with its round runner against `gangway` until `job` ran `runs` times for
+/// snapshot 1 and the last run ended, and a little longer, and checks it ran no more.
+async fn round_of_failures(world: &World, gangway: &GangwayEmulator, job: &str, runs: usize) {
+    let running = Running::start(world).await;
+    let rounds = runner(world, &running, gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+    let runs_of_job = || {
+        gangway
+            .executions()
+            .into_iter()
+            .filter(|e| e.job == job)
+            .collect::<Vec<_>>()
+    };
+    wait_until("the job ran and ended", LIMIT, || async {
+        let runs_so_far = runs_of_job();
+        runs_so_far.len() == runs && runs_so_far.iter().all(|e| e.status.is_final())
+    })
+    .await;
+    // Long enough for another retry or a Release, if anything would make one.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    rounds.abort();
+    assert_eq!(runs_of_job().len(), runs, "no further attempt");
+}
+
+#[tokio::test]
+async fn a_failure_of_a_job_failing_chronically_blocks_at_once_without_a_retry() {
+    let world = world().await;
+    let chronic = support::job("4.20", "aws", "baseline");
+    // Its last ten runs, of other builds, all failed.
+    for n in 0..10 {
+        let build = format!("10000000000000000{n:02}");
+        world.start_run(&chronic, &build, &digest(99));
+        world.finish_run(&chronic, &build, &snapshot_name(99), BuildResult::Failure);
+    }
+    let gangway = gangway(&world, &[(chronic.clone(), vec![Outcome::Failure])]).await;
+    round_of_failures(&world, &gangway, &chronic, 1).await;
+    assert!(
+        world.releases(NS).is_empty(),
+        "a blocking failure releases nothing"
+    );
+}
+
+#[tokio::test]
+async fn retries_run_out_and_the_snapshot_stays_blocked() {
+    let world = world().await;
+    let failing = support::job("4.20", "azure", "baseline");
+    let gangway = gangway(&world, &[(failing.clone(), vec![Outcome::Failure; 3])]).await;
+    round_of_failures(&world, &gangway, &failing, 3).await;
+    assert!(
+        world.releases(NS).is_empty(),
+        "three failures release nothing"
+    );
 }
