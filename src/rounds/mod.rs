@@ -22,5 +22,5 @@ pub mod runner;
 pub use attempt::{Attempt, AttemptState};
 pub use history::PassRate;
 pub use plan::{Moment, Pace, Plan, plan, round_done};
-pub use retry::{RetryDecision, RetryPolicy, decide_retry};
+pub use retry::{RetryDecision, RetryRule, decide_retry};
 pub use runner::{RoundRunner, RoundSettings, SNAPSHOT_ENV};

@@ -14,7 +14,7 @@ use crate::gate::RunState;
 
 /// How a gate retries, from configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RetryPolicy {
+pub struct RetryRule {
     /// Attempts after the first.
     pub retries: u32,
     /// A `FAILURE` is retried only when the job passed at least this share (0.0 to 1.0) of its
@@ -26,7 +26,7 @@ pub struct RetryPolicy {
     pub minimum_history: usize,
 }
 
-impl Default for RetryPolicy {
+impl Default for RetryRule {
     fn default() -> Self {
         Self {
             retries: 2,
@@ -47,7 +47,7 @@ pub enum RetryDecision {
 /// Decides about a failed attempt: `failed_as` is how attempt number `attempt` (1 for the first
 /// run) ended, `history` the job's pass rate before this attempt.
 pub fn decide_retry(
-    policy: &RetryPolicy,
+    policy: &RetryRule,
     failed_as: RunState,
     attempt: u32,
     history: PassRate,
@@ -112,7 +112,7 @@ mod tests {
 
     #[test]
     fn a_failure_of_a_job_that_usually_passes_is_retried_while_retries_remain() {
-        let policy = RetryPolicy::default();
+        let policy = RetryRule::default();
         let first = decide_retry(&policy, RunState::Failure, 1, rate(17, 20));
         assert_eq!(
             first,
@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn a_job_failing_chronically_blocks_at_once() {
-        let decision = decide_retry(&RetryPolicy::default(), RunState::Failure, 1, rate(9, 20));
+        let decision = decide_retry(&RetryRule::default(), RunState::Failure, 1, rate(9, 20));
         assert_eq!(
             decision,
             RetryDecision::Block {
@@ -147,7 +147,7 @@ mod tests {
 
     #[test]
     fn infrastructure_failures_are_retried_whatever_the_history() {
-        let policy = RetryPolicy::default();
+        let policy = RetryRule::default();
         for state in [RunState::Error, RunState::Aborted] {
             assert!(retried(&decide_retry(&policy, state, 1, rate(0, 20))));
         }
@@ -155,7 +155,7 @@ mod tests {
 
     #[test]
     fn too_little_history_gets_the_retry_and_says_so() {
-        let decision = decide_retry(&RetryPolicy::default(), RunState::Failure, 1, rate(0, 2));
+        let decision = decide_retry(&RetryRule::default(), RunState::Failure, 1, rate(0, 2));
         let RetryDecision::Retry { reason } = decision else {
             panic!("retried")
         };
@@ -164,9 +164,9 @@ mod tests {
 
     #[test]
     fn no_retries_configured_means_the_first_failure_blocks() {
-        let policy = RetryPolicy {
+        let policy = RetryRule {
             retries: 0,
-            ..RetryPolicy::default()
+            ..RetryRule::default()
         };
         assert!(!retried(&decide_retry(
             &policy,

@@ -18,7 +18,7 @@ use jiff::{SignedDuration, Timestamp};
 use super::attempt::{Attempt, AttemptState};
 use super::history::PassRate;
 use super::plan::{Moment, Pace, plan, round_done};
-use super::retry::{RetryDecision, RetryPolicy, decide_retry};
+use super::retry::{RetryDecision, RetryRule, decide_retry};
 use crate::clock::Clock;
 use crate::engine::{Engine, GateSpec};
 use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
@@ -34,7 +34,7 @@ pub const SNAPSHOT_ENV: &str = "KONFLUX_SNAPSHOT";
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundSettings {
     pub pace: Pace,
-    pub retry: RetryPolicy,
+    pub retry: RetryRule,
     /// How often rounds are looked at.
     pub every: Duration,
 }
@@ -43,7 +43,7 @@ impl Default for RoundSettings {
     fn default() -> Self {
         Self {
             pace: Pace::default(),
-            retry: RetryPolicy::default(),
+            retry: RetryRule::default(),
             every: Duration::from_secs(10),
         }
     }
