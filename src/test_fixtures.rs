@@ -149,11 +149,13 @@ pub fn facts(
         snapshot: &snapshot,
         runs: &runs,
         newer_snapshot: None,
+        trying: &[],
         now: at(now),
     });
     SnapshotFacts {
         snapshot,
         verdict,
+        attempts: Vec::new(),
         release,
     }
 }

@@ -14,7 +14,9 @@ use gatebot::gate::{
     RunState, RunTarget, Snapshot, SnapshotKey,
 };
 use gatebot::rounds::{Attempt, AttemptState};
-use gatebot::store::{AuditEntry, ReleasePlanCheck, RunChange, Store, UnexpectedRelease};
+use gatebot::store::{
+    AttemptOutcome, AuditEntry, ReleasePlanCheck, RunChange, Store, UnexpectedRelease,
+};
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + seconds).unwrap()
@@ -780,6 +782,7 @@ async fn a_round_attempt_is_claimed_once_and_follows_its_execution_to_its_result
                 cell: cell.clone(),
                 number: 1,
                 state: AttemptState::Intended { at: at(0) },
+                run_url: None,
             }]
         );
 
@@ -787,8 +790,19 @@ async fn a_round_attempt_is_claimed_once_and_follows_its_execution_to_its_result
             .attempt_triggered(&snapshot, &cell, 1, "exec-1", at(5))
             .await
             .unwrap();
+        let run_url = "https://prow.ci.openshift.org/view/gs/test-platform-results/logs/job/17";
         store
-            .attempt_finished(&snapshot, &cell, 1, RunState::Failure, true, at(3_600))
+            .attempt_link(&snapshot, &cell, 1, run_url)
+            .await
+            .unwrap();
+        let reason = "the job passed 18 of its last 20 runs; attempt 2 of 3";
+        let outcome = AttemptOutcome {
+            result: RunState::Failure,
+            retry: true,
+            reason: Some(reason),
+        };
+        store
+            .attempt_finished(&snapshot, &cell, 1, &outcome, at(3_600))
             .await
             .unwrap();
         assert!(
@@ -808,15 +822,21 @@ async fn a_round_attempt_is_claimed_once_and_follows_its_execution_to_its_result
                         execution: "exec-1".into(),
                         result: RunState::Failure,
                         retry: true,
+                        reason: Some(reason.into()),
                     },
+                    run_url: Some(run_url.into()),
                 },
                 Attempt {
                     cell: cell.clone(),
                     number: 2,
                     state: AttemptState::Intended { at: at(3_601) },
+                    run_url: None,
                 },
             ]
         );
+        let by_snapshot = reopened.gate_attempts("ho").await.unwrap();
+        assert_eq!(by_snapshot.len(), 2);
+        assert!(by_snapshot.iter().all(|(name, _)| name == "snap-1"));
         assert!(
             reopened
                 .attempts(&SnapshotKey::new("ho", "snap-2"))

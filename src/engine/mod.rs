@@ -203,6 +203,18 @@ impl Engine {
         let _ = self.inner.events.send(event);
     }
 
+    /// Takes in what gatebot's round for a snapshot has done so far (its attempts, as the store
+    /// holds them), so that verdicts see which cells the round still tries.
+    pub fn note_round(&self, key: &SnapshotKey, attempts: Vec<crate::rounds::Attempt>) {
+        let changed = {
+            let mut tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+            tracker.set_round(&key.snapshot, attempts)
+        };
+        if changed {
+            self.mark_dirty();
+        }
+    }
+
     fn mark_dirty(&self) {
         self.inner.dirty.notify_one();
     }

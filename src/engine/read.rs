@@ -8,14 +8,23 @@
 use jiff::Timestamp;
 
 use super::{Engine, GateSpec, reconcile};
-use crate::gate::{ReleaseKind, ReleaseRecord, RunState, Snapshot, SnapshotKey, Verdict};
+use crate::gate::{JobRun, ReleaseKind, ReleaseRecord, Snapshot, SnapshotKey, Verdict};
+use crate::rounds::{Attempt, JobRecord};
 use crate::store::StoreError;
 
-/// What is known about one snapshot: its verdict now, and its Release if one was decided.
+/// A run's build id as a number, for ordering builds; ids that are not numbers sort first.
+fn build_number(run: &JobRun) -> u128 {
+    run.build_id.parse().unwrap_or(0)
+}
+
+/// What is known about one snapshot: its verdict now, the attempts of gatebot's rounds for it,
+/// and its Release if one was decided.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SnapshotFacts {
     pub snapshot: Snapshot,
     pub verdict: Verdict,
+    /// Cell by cell, in attempt order; empty when no round ran for the snapshot.
+    pub attempts: Vec<Attempt>,
     pub release: Option<ReleaseRecord>,
 }
 
@@ -55,6 +64,7 @@ impl Engine {
         Ok(Some(SnapshotFacts {
             snapshot,
             verdict,
+            attempts: self.attempts(key),
             release,
         }))
     }
@@ -72,6 +82,7 @@ impl Engine {
                     .find(|release| release.snapshot == snapshot.name)
                     .cloned();
                 Some(SnapshotFacts {
+                    attempts: self.attempts(&snapshot.key()),
                     snapshot,
                     verdict,
                     release,
@@ -108,10 +119,23 @@ impl Engine {
             .collect())
     }
 
-    /// How the runs of a Prow job ended, newest build first: the evidence a retry rests on.
-    pub fn job_history(&self, job: &str) -> Vec<RunState> {
+    /// How a Prow job usually fares over its latest `window` finished runs — the evidence a
+    /// retry rests on — counting only builds older than `before` when it is given (the pass
+    /// rate *before* an attempt, not including it).
+    pub fn job_record(&self, job: &str, window: usize, before: Option<u128>) -> JobRecord {
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        tracker.job_history(job)
+        let runs: Vec<&JobRun> = tracker
+            .job_runs(job)
+            .into_iter()
+            .filter(|run| before.is_none_or(|before| build_number(run) < before))
+            .collect();
+        JobRecord::of(runs.iter().copied(), window)
+    }
+
+    /// The attempts of gatebot's rounds for a snapshot, cell by cell; empty if none ran.
+    pub fn attempts(&self, key: &SnapshotKey) -> Vec<Attempt> {
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        tracker.attempts(&key.snapshot).to_vec()
     }
 
     /// The snapshots a gate tracks, oldest first.

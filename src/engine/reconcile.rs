@@ -30,6 +30,7 @@ pub fn evaluate_one(
         snapshot,
         runs: &runs,
         newer_snapshot: tracker.newer_snapshot(snapshot).map(|s| s.name.as_str()),
+        trying: tracker.trying(&snapshot.name),
         now,
     })
 }
@@ -58,6 +59,7 @@ pub fn assess_tracked(
             let subject = Subject {
                 snapshot,
                 newer_snapshot: tracker.newer_snapshot(snapshot).map(|s| s.name.as_str()),
+                trying: tracker.trying(&snapshot.name),
                 now,
             };
             assessed.push(Assessed {

@@ -10,7 +10,8 @@ use rustc_hash::FxHashMap;
 
 use super::GateSpec;
 use crate::gate::model::digest_of;
-use crate::gate::{JobIndex, JobRun, KnownRun, RunFacts, RunState, RunTarget, Snapshot};
+use crate::gate::{CellKey, JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot};
+use crate::rounds::{Attempt, cells_still_tried};
 use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
@@ -28,6 +29,15 @@ pub struct Tracker {
     position: FxHashMap<RunKey, usize>,
     by_snapshot: FxHashMap<String, Vec<usize>>,
     by_image: FxHashMap<String, Vec<usize>>,
+    /// The attempts of gatebot's rounds, by snapshot name, with the cells each round still tries.
+    rounds: HashMap<String, Round>,
+}
+
+/// One snapshot's round as the tracker keeps it.
+#[derive(Debug, Default)]
+struct Round {
+    attempts: Vec<Attempt>,
+    trying: Vec<CellKey>,
 }
 
 /// How a run's image reference or a snapshot's image is matched: by digest when there is one,
@@ -48,11 +58,20 @@ impl Tracker {
         for run in store.runs().await? {
             tracker.add_run(run);
         }
+        for gate in gates {
+            let mut by_snapshot: HashMap<String, Vec<Attempt>> = HashMap::new();
+            for (snapshot, attempt) in store.gate_attempts(&gate.name).await? {
+                by_snapshot.entry(snapshot).or_default().push(attempt);
+            }
+            for (snapshot, attempts) in by_snapshot {
+                tracker.set_round(&snapshot, attempts);
+            }
+        }
         Ok(tracker)
     }
 
-    /// How the runs of `job` ended, newest build first (running ones included).
-    pub fn job_history(&self, job: &str) -> Vec<RunState> {
+    /// The runs of `job`, newest build first (running ones included).
+    pub fn job_runs(&self, job: &str) -> Vec<&JobRun> {
         let Some(&id) = self.job_ids.get(job) else {
             return Vec::new();
         };
@@ -64,7 +83,32 @@ impl Tracker {
             .map(|(_, run)| run)
             .collect();
         runs.sort_by_key(|run| std::cmp::Reverse(run.build_id.parse::<u128>().unwrap_or(0)));
-        runs.into_iter().map(|run| run.state).collect()
+        runs
+    }
+
+    /// Replaces what is known of a snapshot's round; returns whether anything changed.
+    pub fn set_round(&mut self, snapshot: &str, attempts: Vec<Attempt>) -> bool {
+        let round = self.rounds.entry(snapshot.to_string()).or_default();
+        if round.attempts == attempts {
+            return false;
+        }
+        round.trying = cells_still_tried(&attempts);
+        round.attempts = attempts;
+        true
+    }
+
+    /// The attempts of a snapshot's round, cell by cell; empty when no round ran for it.
+    pub fn attempts(&self, snapshot: &str) -> &[Attempt] {
+        self.rounds
+            .get(snapshot)
+            .map_or(&[], |round| round.attempts.as_slice())
+    }
+
+    /// The cells a snapshot's round still tries.
+    pub fn trying(&self, snapshot: &str) -> &[CellKey] {
+        self.rounds
+            .get(snapshot)
+            .map_or(&[], |round| round.trying.as_slice())
     }
 
     /// Adds a snapshot; returns `false` if the gate already tracks it.

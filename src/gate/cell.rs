@@ -4,6 +4,9 @@
 //! The rule, in words a release engineer can check:
 //! - any passing run of the job for this snapshot passes the cell (a retried flake that then
 //!   passed is a pass, as in the OpenShift release-controller);
+//! - otherwise, while gatebot's round is still trying the cell (an attempt in flight, or a retry
+//!   the evidence asked for), a failure is not final: the cell is retrying, and no deadline
+//!   applies, because the round decides when the cell is settled;
 //! - otherwise the newest run decides: still running, or failed;
 //! - a failure on a version that is not GA is allowed;
 //! - no finished result by the snapshot's deadline is a time-out (also allowed when not GA).
@@ -21,6 +24,8 @@ pub enum CellState {
     /// No run of the job has tested this snapshot yet.
     Waiting,
     Running,
+    /// A run failed and gatebot's round runs the cell again (the evidence says flake).
+    Retrying,
     Passed,
     Failed,
     /// Failed or timed out on a pre-release version, which the gate tolerates.
@@ -36,6 +41,7 @@ impl CellState {
         match self {
             CellState::Waiting => "·",
             CellState::Running => "…",
+            CellState::Retrying => "↻",
             CellState::Passed => "✓",
             CellState::Failed => "✗",
             CellState::AllowedFailure => "⚠",
@@ -48,6 +54,7 @@ impl CellState {
         match self {
             CellState::Waiting => "waiting",
             CellState::Running => "running",
+            CellState::Retrying => "retrying",
             CellState::Passed => "passed",
             CellState::Failed => "failed",
             CellState::AllowedFailure => "allowed failure",
@@ -144,6 +151,10 @@ impl CellVerdict {
                 "{job} build {} is running; results are due by {deadline}",
                 run.build_id
             ),
+            (CellState::Retrying, Some(run)) => format!(
+                "{job} build {} ended {}; gatebot runs it again",
+                run.build_id, run.state
+            ),
             _ => format!(
                 "no run of {job} has tested this snapshot yet; results are due by {deadline}"
             ),
@@ -191,19 +202,30 @@ impl<'r> CellRuns<'r> {
     }
 }
 
-/// Decides one cell: its state, and the run that decided it.
+/// Decides one cell: its state, and the run that decided it. `trying` says that gatebot's
+/// round is still trying the cell.
 pub fn decide_cell<'r>(
     policy: &CellPolicy,
     runs: CellRuns<'r>,
     catalog: &VersionCatalog,
     deadline: Timestamp,
     now: Timestamp,
+    trying: bool,
 ) -> (CellState, Option<&'r JobRun>) {
     if policy.job.is_none() {
         return (CellState::NotApplicable, None);
     }
     if let Some(pass) = runs.newest_pass {
         return (CellState::Passed, Some(pass.run));
+    }
+    if trying {
+        return match runs.newest {
+            Some(newest) if newest.facts.state.is_finished() => {
+                (CellState::Retrying, Some(newest.run))
+            }
+            Some(newest) => (CellState::Running, Some(newest.run)),
+            None => (CellState::Waiting, None),
+        };
     }
     let tolerated = |state| {
         if catalog.is_ga(policy.key.version) {

@@ -11,7 +11,7 @@ use jiff::Timestamp;
 use rustc_hash::FxHashMap;
 
 use super::cell::{CellRuns, CellState, CellVerdict, RunRef, decide_cell};
-use super::model::{JobRun, RunFacts, Snapshot};
+use super::model::{CellKey, JobRun, RunFacts, Snapshot};
 use super::policy::{Policy, VersionCatalog};
 use super::verdict::{Decision, Tally, Verdict};
 
@@ -53,6 +53,9 @@ pub struct Subject<'a> {
     pub snapshot: &'a Snapshot,
     /// The name of a newer snapshot of the same component, if one exists.
     pub newer_snapshot: Option<&'a str>,
+    /// The cells gatebot's round is still trying: an attempt is in flight or a retry is wanted.
+    /// A failure of such a cell is not final yet. Empty when no round ran for the snapshot.
+    pub trying: &'a [CellKey],
     pub now: Timestamp,
 }
 
@@ -78,9 +81,8 @@ impl<'p> Evaluator<'p> {
         subject: Subject<'_>,
         runs: impl IntoIterator<Item = &'r JobRun>,
     ) -> Assessment {
-        let deadline = self.deadline(subject.snapshot);
         let states: Vec<CellState> = self
-            .decide_cells(runs, deadline, subject.now)
+            .decide_cells(runs, subject)
             .map(|(state, _)| state)
             .collect();
         self.assessment(states, subject)
@@ -103,7 +105,7 @@ impl<'p> Evaluator<'p> {
     ) -> Verdict {
         let deadline = self.deadline(subject.snapshot);
         let cells: Vec<CellVerdict> = self
-            .decide_cells(runs, deadline, subject.now)
+            .decide_cells(runs, subject)
             .zip(&self.policy.cells)
             .map(|((state, run), cell)| CellVerdict {
                 key: cell.key.clone(),
@@ -139,14 +141,13 @@ impl<'p> Evaluator<'p> {
     fn decide_cells<'r>(
         &self,
         runs: impl IntoIterator<Item = &'r JobRun>,
-        deadline: Timestamp,
-        now: Timestamp,
+        subject: Subject<'_>,
     ) -> impl Iterator<Item = (CellState, Option<&'r JobRun>)> {
         let swept = runs.into_iter().filter_map(|run| {
             let cells = self.cells_of_job.get(run.job.as_str())?;
             Some((cells.as_slice(), RunFacts::of(run), run))
         });
-        self.sweep(swept, deadline, now)
+        self.sweep(swept, subject)
     }
 
     /// Each cell's state and deciding run from the runs of its jobs, each given with the cells
@@ -154,20 +155,27 @@ impl<'p> Evaluator<'p> {
     fn sweep<'a, 'r>(
         &self,
         runs: impl Iterator<Item = (&'a [usize], RunFacts, &'r JobRun)>,
-        deadline: Timestamp,
-        now: Timestamp,
+        subject: Subject<'_>,
     ) -> impl Iterator<Item = (CellState, Option<&'r JobRun>)> {
-        let mut per_cell = vec![CellRuns::default(); self.policy.cells.len()];
+        let (deadline, now) = (self.deadline(subject.snapshot), subject.now);
+        let mut per_cell: Vec<(CellRuns, bool)> = self
+            .policy
+            .cells
+            .iter()
+            .map(|cell| (CellRuns::default(), subject.trying.contains(&cell.key)))
+            .collect();
         for (cells, facts, run) in runs {
             for &cell in cells {
-                per_cell[cell].add(run, facts);
+                per_cell[cell].0.add(run, facts);
             }
         }
         self.policy
             .cells
             .iter()
             .zip(per_cell)
-            .map(move |(cell, runs)| decide_cell(cell, runs, self.catalog, deadline, now))
+            .map(move |(cell, (runs, trying))| {
+                decide_cell(cell, runs, self.catalog, deadline, now, trying)
+            })
     }
 
     /// The cells each job answers, indexed by the ids a [`JobIndex`] gave the jobs.
@@ -193,15 +201,11 @@ impl<'p> Evaluator<'p> {
         runs: impl Iterator<Item = KnownRun<'r>>,
         cells_by_job_id: &[Vec<usize>],
     ) -> Assessment {
-        let deadline = self.deadline(subject.snapshot);
         let swept = runs.filter_map(|known| {
             let cells = cells_by_job_id.get(known.job as usize)?;
             Some((cells.as_slice(), known.facts, known.run))
         });
-        let states: Vec<CellState> = self
-            .sweep(swept, deadline, subject.now)
-            .map(|(state, _)| state)
-            .collect();
+        let states: Vec<CellState> = self.sweep(swept, subject).map(|(state, _)| state).collect();
         self.assessment(states, subject)
     }
 
@@ -221,7 +225,7 @@ impl<'p> Evaluator<'p> {
 fn decision(tally: Tally, newer_snapshot: Option<&str>) -> Decision {
     let decision = if tally.failed + tally.timed_out > 0 {
         Decision::Blocked
-    } else if tally.running + tally.waiting > 0 {
+    } else if tally.running + tally.retrying + tally.waiting > 0 {
         Decision::Pending
     } else {
         Decision::Passed

@@ -65,6 +65,17 @@ fn run(job: &str, build: u64, state: RunState) -> JobRun {
 }
 
 fn decide(policy: &Policy, catalog: &VersionCatalog, runs: &[JobRun], now: Timestamp) -> Verdict {
+    decide_trying(policy, catalog, runs, &[], now)
+}
+
+/// [`decide`] while gatebot's round is still trying `trying`.
+fn decide_trying(
+    policy: &Policy,
+    catalog: &VersionCatalog,
+    runs: &[JobRun],
+    trying: &[CellKey],
+    now: Timestamp,
+) -> Verdict {
     let snapshot = snapshot();
     let runs: Vec<&JobRun> = runs.iter().collect();
     evaluate(&GateInput {
@@ -73,6 +84,7 @@ fn decide(policy: &Policy, catalog: &VersionCatalog, runs: &[JobRun], now: Times
         snapshot: &snapshot,
         runs: &runs,
         newer_snapshot: None,
+        trying,
         now,
     })
 }
@@ -176,6 +188,49 @@ fn a_retried_flake_that_passed_counts_as_passed() {
 }
 
 #[test]
+fn a_failure_the_round_still_tries_is_retrying_and_holds_no_one_back_until_settled() {
+    let (policy, catalog) = policy();
+    let mut runs = all_passing(&policy);
+    let job = job_name(OcpVersion::new(4, 20), "azure", Check::Baseline);
+    runs.retain(|r| r.job != job);
+    runs.push(run(&job, 42, RunState::Failure));
+    let key = cell(
+        &decide(&policy, &catalog, &runs, t(0)),
+        "4.20",
+        "azure",
+        Check::Baseline,
+    )
+    .key
+    .clone();
+    let trying = [key];
+
+    let retrying = decide_trying(&policy, &catalog, &runs, &trying, t(7_200));
+    assert_eq!(retrying.decision, Decision::Pending, "a retry is coming");
+    let retried = cell(&retrying, "4.20", "azure", Check::Baseline);
+    assert_eq!(retried.state, CellState::Retrying);
+    assert!(
+        retried.reason().contains("runs it again"),
+        "{}",
+        retried.reason()
+    );
+    assert_eq!(
+        retrying.tally.to_string(),
+        "11 of 12 required passed, 1 retrying"
+    );
+    assert_eq!(retrying.outstanding_cells().count(), 1);
+
+    let past_deadline = decide_trying(&policy, &catalog, &runs, &trying, t(13 * 3_600));
+    assert_eq!(
+        past_deadline.decision,
+        Decision::Pending,
+        "the round, not the deadline, settles a cell it still tries"
+    );
+
+    let settled = decide(&policy, &catalog, &runs, t(7_200));
+    assert_eq!(settled.decision, Decision::Blocked, "no retry left: final");
+}
+
+#[test]
 fn the_newest_run_decides_when_none_passed_and_build_ids_compare_as_numbers() {
     let (policy, catalog) = policy();
     let job = job_name(OcpVersion::new(4, 20), "aws", Check::Baseline);
@@ -259,6 +314,7 @@ fn a_newer_snapshot_supersedes_an_unpassed_one_but_not_a_passed_one() {
             snapshot: &snapshot,
             runs: &runs,
             newer_snapshot: Some("newer"),
+            trying: &[],
             now: t(60),
         })
         .decision
@@ -381,12 +437,21 @@ proptest! {
         runs in arbitrary_runs(),
         elapsed in 0i64..(24 * 3_600),
         superseded in any::<bool>(),
+        trying_mask in any::<u16>(),
     ) {
         let (policy, catalog) = policy();
         let snapshot = snapshot();
+        let trying: Vec<CellKey> = policy
+            .cells
+            .iter()
+            .enumerate()
+            .filter(|(index, _)| trying_mask & (1 << (index % 16)) != 0)
+            .map(|(_, cell)| cell.key.clone())
+            .collect();
         let subject = Subject {
             snapshot: &snapshot,
             newer_snapshot: superseded.then_some("newer"),
+            trying: &trying,
             now: t(elapsed),
         };
         let evaluator = Evaluator::new(&policy, &catalog);

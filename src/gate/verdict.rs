@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use super::cell::{CellState, CellVerdict};
 use super::evaluator::{Evaluator, Subject};
-use super::model::{JobRun, Snapshot};
+use super::model::{CellKey, JobRun, Snapshot};
 use super::policy::{Policy, VersionCatalog};
 
 /// Everything the gate looks at to decide about one snapshot.
@@ -25,6 +25,8 @@ pub struct GateInput<'a> {
     pub runs: &'a [&'a JobRun],
     /// The name of a newer snapshot of the same component, if one exists.
     pub newer_snapshot: Option<&'a str>,
+    /// The cells gatebot's round is still trying (see [`Subject::trying`]).
+    pub trying: &'a [CellKey],
     pub now: Timestamp,
 }
 
@@ -65,6 +67,9 @@ pub struct Tally {
     pub failed: usize,
     pub timed_out: usize,
     pub running: usize,
+    /// Failed, and run again by gatebot's round.
+    #[serde(default)]
+    pub retrying: usize,
     pub waiting: usize,
 }
 
@@ -81,6 +86,7 @@ impl Tally {
             CellState::Failed => self.failed += 1,
             CellState::TimedOut => self.timed_out += 1,
             CellState::Running => self.running += 1,
+            CellState::Retrying => self.retrying += 1,
             CellState::Waiting => self.waiting += 1,
             CellState::NotApplicable => {}
         }
@@ -96,6 +102,7 @@ impl fmt::Display for Tally {
             (self.failed, "failed"),
             (self.timed_out, "timed out"),
             (self.running, "running"),
+            (self.retrying, "retrying"),
             (self.waiting, "waiting"),
         ];
         for (count, what) in parts {
@@ -137,7 +144,11 @@ impl Verdict {
     /// The required cells the gate still waits for.
     pub fn outstanding_cells(&self) -> impl Iterator<Item = &CellVerdict> {
         self.cells.iter().filter(|cell| {
-            cell.required && matches!(cell.state, CellState::Waiting | CellState::Running)
+            cell.required
+                && matches!(
+                    cell.state,
+                    CellState::Waiting | CellState::Running | CellState::Retrying
+                )
         })
     }
 
@@ -158,6 +169,7 @@ pub fn evaluate(input: &GateInput<'_>) -> Verdict {
     let subject = Subject {
         snapshot: input.snapshot,
         newer_snapshot: input.newer_snapshot,
+        trying: input.trying,
         now: input.now,
     };
     Evaluator::new(input.policy, input.catalog).verdict(subject, input.runs.iter().copied())

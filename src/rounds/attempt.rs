@@ -17,11 +17,12 @@ pub enum AttemptState {
     /// Gangway accepted it as this execution.
     Triggered { execution: String, at: Timestamp },
     /// It ran; `retry` says whether the next attempt of its cell is wanted (decided by
-    /// `retry::decide_retry` when the result arrived).
+    /// `retry::decide_retry` when the result arrived), and `reason` why, for a failure.
     Finished {
         execution: String,
         result: RunState,
         retry: bool,
+        reason: Option<String>,
     },
 }
 
@@ -32,6 +33,8 @@ pub struct Attempt {
     /// 1 for the first run of the cell in this round.
     pub number: u32,
     pub state: AttemptState,
+    /// Where its run can be seen (Prow's job URL), once Prow scheduled it.
+    pub run_url: Option<String>,
 }
 
 impl Attempt {
@@ -47,4 +50,22 @@ impl Attempt {
             _ => false,
         }
     }
+}
+
+/// The cells a round still tries: its latest attempt is in flight, or failed with a retry
+/// wanted. Until the round settles them, their failures are not final.
+pub fn cells_still_tried(attempts: &[Attempt]) -> Vec<CellKey> {
+    let mut latest: Vec<&Attempt> = Vec::new();
+    for attempt in attempts {
+        match latest.iter_mut().find(|known| known.cell == attempt.cell) {
+            Some(known) if known.number < attempt.number => *known = attempt,
+            Some(_) => {}
+            None => latest.push(attempt),
+        }
+    }
+    latest
+        .into_iter()
+        .filter(|attempt| !attempt.settles_cell())
+        .map(|attempt| attempt.cell.clone())
+        .collect()
 }

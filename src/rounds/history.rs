@@ -1,9 +1,49 @@
 //! How a job usually fares: its pass rate over its most recent finished runs, the evidence a
-//! retry decision and `blocked-why` rest on ("passed 17 of its last 20 runs").
+//! retry decision and `blocked-why` rest on ("passed 17 of its last 20 runs"), and its last
+//! passing run.
 
 use std::fmt;
 
-use crate::gate::RunState;
+use crate::gate::{JobRun, RunRef, RunState};
+
+/// How a job usually fares, as shown beside a failure of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobRecord {
+    pub rate: PassRate,
+    /// The newest run of the job that passed, among all its known runs.
+    pub last_pass: Option<RunRef>,
+}
+
+impl JobRecord {
+    /// The record of a job from its runs, newest first, over the latest `window` finished runs.
+    pub fn of<'r>(runs: impl IntoIterator<Item = &'r JobRun> + Clone, window: usize) -> Self {
+        Self {
+            rate: PassRate::of_latest(runs.clone().into_iter().map(|run| run.state), window),
+            last_pass: runs
+                .into_iter()
+                .find(|run| run.state == RunState::Success)
+                .map(RunRef::from),
+        }
+    }
+}
+
+/// "passed 17 of its last 20 runs; last passed in build 1234 at …"
+impl fmt::Display for JobRecord {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.rate)?;
+        match &self.last_pass {
+            Some(run) => {
+                write!(f, "; last passed in build {}", run.build_id)?;
+                if let Some(at) = run.finished_at {
+                    write!(f, " at {at}")?;
+                }
+                Ok(())
+            }
+            None if self.rate.finished > 0 => f.write_str("; no passing run is known"),
+            None => Ok(()),
+        }
+    }
+}
 
 /// Passes among the most recent finished runs of a job.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +108,27 @@ mod tests {
         assert_eq!(
             PassRate::of_latest([], 20).to_string(),
             "has no finished run yet"
+        );
+    }
+
+    #[test]
+    fn a_record_names_the_rate_and_the_newest_pass() {
+        let at = jiff::Timestamp::from_second(1_800_000_000).unwrap();
+        let run = |build: &str, state| {
+            crate::test_fixtures::prow_run("job", build, state, at, Some(at), "snapshot")
+        };
+        let runs = [run("12", Failure), run("11", Success), run("10", Success)];
+        let record = JobRecord::of(&runs, 20);
+        assert_eq!(record.rate.to_string(), "passed 2 of its last 3 runs");
+        assert_eq!(record.last_pass.as_ref().unwrap().build_id, "11");
+        assert!(
+            record.to_string().contains("last passed in build 11"),
+            "{record}"
+        );
+        let failing = JobRecord::of(&runs[..1], 20);
+        assert!(
+            failing.to_string().ends_with("no passing run is known"),
+            "{failing}"
         );
     }
 

@@ -19,8 +19,8 @@ pub mod plan;
 pub mod retry;
 pub mod runner;
 
-pub use attempt::{Attempt, AttemptState};
-pub use history::PassRate;
+pub use attempt::{Attempt, AttemptState, cells_still_tried};
+pub use history::{JobRecord, PassRate};
 pub use plan::{Moment, Pace, Plan, plan, round_done};
 pub use retry::{RetryDecision, RetryRule, decide_retry};
 pub use runner::{RoundRunner, RoundSettings, SNAPSHOT_ENV};

@@ -151,6 +151,7 @@ mod tests {
             cell,
             number,
             state,
+            run_url: None,
         }
     }
 
@@ -173,6 +174,7 @@ mod tests {
                 execution: format!("x-{number}"),
                 result,
                 retry,
+                reason: None,
             },
         )
     }

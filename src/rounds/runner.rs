@@ -16,7 +16,6 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::history::PassRate;
 use super::plan::{Moment, Pace, plan, round_done};
 use super::retry::{RetryDecision, RetryRule, decide_retry};
 use crate::clock::Clock;
@@ -25,7 +24,7 @@ use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
 use crate::prow::gangway::{ExecutionStatus, GangwayClient, GangwayError, TriggerMarks};
 use crate::prow::{OPERATOR_IMAGE_ENV, ProwClient};
 use crate::repeat::repeat_until;
-use crate::store::{Store, StoreError};
+use crate::store::{AttemptOutcome, Store, StoreError};
 
 /// The environment variable that names the snapshot under test, as the HyperShift gate sets it.
 pub const SNAPSHOT_ENV: &str = "KONFLUX_SNAPSHOT";
@@ -115,6 +114,7 @@ impl RoundRunner {
             self.follow(&key, &cells, attempt).await?;
         }
         let attempts = self.store.attempts(&key).await?;
+        self.engine.note_round(&key, attempts.clone());
         if round_done(&cell_keys, &attempts) {
             tracing::info!(snapshot = %key, "round finished");
             rounds.open = None;
@@ -179,8 +179,8 @@ impl RoundRunner {
         Ok(Some(newest))
     }
 
-    /// Follows a triggered attempt: once its execution ended, records the result and whether
-    /// the cell is to run again.
+    /// Follows a triggered attempt: records its run's link once Prow scheduled it, and once its
+    /// execution ended, the result and whether the cell is to run again, with the evidence.
     async fn follow(
         &self,
         key: &SnapshotKey,
@@ -197,34 +197,51 @@ impl RoundRunner {
                 return Ok(());
             }
         };
+        if attempt.run_url.is_none()
+            && let Some(url) = &execution.job_url
+        {
+            self.store
+                .attempt_link(key, &attempt.cell, attempt.number, url)
+                .await?;
+        }
         let Some(result) = run_state(execution.status) else {
             return Ok(());
         };
-        let job = &cells[&attempt.cell];
-        let history = self.engine.job_history(job);
-        let retry = match result {
-            RunState::Success => false,
+        let decision = match result {
+            RunState::Success => None,
             failed => {
-                let rate = PassRate::of_latest(history, self.settings.retry.history_window);
-                match decide_retry(&self.settings.retry, failed, attempt.number, rate) {
-                    RetryDecision::Retry { reason } => {
-                        tracing::info!(snapshot = %key, cell = %attempt.cell, %reason, "retrying");
-                        true
-                    }
-                    RetryDecision::Block { reason } => {
-                        tracing::info!(snapshot = %key, cell = %attempt.cell, %reason, "not retrying");
-                        false
-                    }
-                }
+                let build = execution
+                    .location()
+                    .and_then(|location| location.build_id.parse().ok());
+                let window = self.settings.retry.history_window;
+                let record = self.engine.job_record(&cells[&attempt.cell], window, build);
+                Some(decide_retry(
+                    &self.settings.retry,
+                    failed,
+                    attempt.number,
+                    record.rate,
+                ))
             }
+        };
+        let (retry, reason) = match &decision {
+            None => (false, None),
+            Some(RetryDecision::Retry { reason }) => (true, Some(reason.as_str())),
+            Some(RetryDecision::Block { reason }) => (false, Some(reason.as_str())),
+        };
+        if let Some(reason) = reason {
+            tracing::info!(snapshot = %key, cell = %attempt.cell, retry, %reason, "attempt {} failed", attempt.number);
+        }
+        let outcome = AttemptOutcome {
+            result,
+            retry,
+            reason,
         };
         self.store
             .attempt_finished(
                 key,
                 &attempt.cell,
                 attempt.number,
-                result,
-                retry,
+                &outcome,
                 self.clock.now(),
             )
             .await

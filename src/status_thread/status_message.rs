@@ -314,11 +314,13 @@ mod tests {
             snapshot: &snapshot,
             runs: &runs,
             newer_snapshot: None,
+            trying: &[],
             now: t("13:00"),
         });
         SnapshotFacts {
             snapshot,
             verdict,
+            attempts: Vec::new(),
             release: None,
         }
     }

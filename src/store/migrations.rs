@@ -60,6 +60,12 @@ const MIGRATIONS: &[Step] = &[
         sqlite: include_str!("../../migrations/shared/0006_rounds.sql"),
         postgres: include_str!("../../migrations/shared/0006_rounds.sql"),
     },
+    Step {
+        version: 7,
+        description: "round attempt details",
+        sqlite: include_str!("../../migrations/shared/0007_round_attempt_details.sql"),
+        postgres: include_str!("../../migrations/shared/0007_round_attempt_details.sql"),
+    },
 ];
 
 /// The migrator for one backend.

@@ -30,6 +30,7 @@ pub use chat::{ChatThread, OutboxEntry};
 pub use escalations::{EscalationScan, SentStep, WatchedIssue};
 pub use problems::Problem;
 pub use releases::{ReleaseClaim, ReleasePlanCheck, UnexpectedRelease};
+pub use rounds::AttemptOutcome;
 pub use runs::RunChange;
 pub use verdicts::RecordedVerdict;
 

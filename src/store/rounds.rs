@@ -14,6 +14,24 @@ use crate::gate::model::InvalidVersion;
 use crate::gate::{CellKey, Platform, RunState, SnapshotKey};
 use crate::rounds::{Attempt, AttemptState};
 
+/// The columns [`attempt_from_row`] reads, for `concat!` into a query.
+macro_rules! attempt_columns {
+    () => {
+        "version, platform, check_name, attempt, state, execution, result, retry, reason, \
+         run_url, intended_at, triggered_at"
+    };
+}
+
+/// How an attempt ended, as recorded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AttemptOutcome<'a> {
+    pub result: RunState,
+    /// Whether the next attempt of the cell is wanted.
+    pub retry: bool,
+    /// Why it is or is not retried, for a failure.
+    pub reason: Option<&'a str>,
+}
+
 impl Store {
     /// Records the intent to run attempt `number` of `cell` for `snapshot` with `job`; `false`
     /// when it was recorded already (by this process before, or by another replica), in which
@@ -69,28 +87,52 @@ impl Store {
         Ok(())
     }
 
-    /// Records how a triggered attempt ended, and whether its cell is to run again.
-    pub async fn attempt_finished(
+    /// Records where a triggered attempt's run can be seen, once Prow scheduled it.
+    pub async fn attempt_link(
         &self,
         snapshot: &SnapshotKey,
         cell: &CellKey,
         number: u32,
-        result: RunState,
-        retry: bool,
-        at: Timestamp,
+        run_url: &str,
     ) -> Result<()> {
         keyed(
             sqlx::query(
-                "UPDATE round_attempts SET state = 'finished', result = $7, retry = $8, \
-                 finished_at = $9 WHERE gate = $1 AND snapshot = $2 AND version = $3 \
-                 AND platform = $4 AND check_name = $5 AND attempt = $6 AND state = 'triggered'",
+                "UPDATE round_attempts SET run_url = $7 WHERE gate = $1 AND snapshot = $2 \
+                 AND version = $3 AND platform = $4 AND check_name = $5 AND attempt = $6",
             ),
             snapshot,
             cell,
             number,
         )
-        .bind(<&str>::from(result))
-        .bind(i64::from(retry))
+        .bind(run_url)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Records how a triggered attempt ended, whether its cell is to run again, and why.
+    pub async fn attempt_finished(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+        outcome: &AttemptOutcome<'_>,
+        at: Timestamp,
+    ) -> Result<()> {
+        keyed(
+            sqlx::query(
+                "UPDATE round_attempts SET state = 'finished', result = $7, retry = $8, \
+                 reason = $9, finished_at = $10 WHERE gate = $1 AND snapshot = $2 \
+                 AND version = $3 AND platform = $4 AND check_name = $5 AND attempt = $6 \
+                 AND state = 'triggered'",
+            ),
+            snapshot,
+            cell,
+            number,
+        )
+        .bind(<&str>::from(outcome.result))
+        .bind(i64::from(outcome.retry))
+        .bind(outcome.reason)
         .bind(to_db(at))
         .execute(self.pool())
         .await?;
@@ -138,16 +180,33 @@ impl Store {
 
     /// Every attempt of a snapshot's rounds, cell by cell, in attempt order.
     pub async fn attempts(&self, snapshot: &SnapshotKey) -> Result<Vec<Attempt>> {
-        let rows = sqlx::query(
-            "SELECT version, platform, check_name, attempt, state, execution, result, retry, \
-             intended_at, triggered_at FROM round_attempts WHERE gate = $1 AND snapshot = $2 \
-             ORDER BY version, platform, check_name, attempt",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            attempt_columns!(),
+            " FROM round_attempts WHERE gate = $1 AND snapshot = $2 \
+             ORDER BY version, platform, check_name, attempt"
+        ))
         .bind(&snapshot.gate)
         .bind(&snapshot.snapshot)
         .fetch_all(self.pool())
         .await?;
         rows.iter().map(attempt_from_row).collect()
+    }
+
+    /// Every attempt of every round of a gate, by snapshot: what the engine starts from.
+    pub async fn gate_attempts(&self, gate: &str) -> Result<Vec<(String, Attempt)>> {
+        let rows = sqlx::query(concat!(
+            "SELECT snapshot, ",
+            attempt_columns!(),
+            " FROM round_attempts WHERE gate = $1 \
+             ORDER BY snapshot, version, platform, check_name, attempt"
+        ))
+        .bind(gate)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("snapshot")?, attempt_from_row(row)?)))
+            .collect()
     }
 }
 
@@ -207,6 +266,7 @@ fn attempt_from_row(row: &AnyRow) -> Result<Attempt> {
                     .parse()
                     .map_err(|_| corrupt("round attempt result", result.unwrap_or_default()))?,
                 retry: row.try_get::<Option<i64>, _>("retry")?.unwrap_or(0) != 0,
+                reason: row.try_get("reason")?,
             }
         }
         other => return Err(corrupt("round attempt state", other.to_string())),
@@ -215,5 +275,6 @@ fn attempt_from_row(row: &AnyRow) -> Result<Attempt> {
         cell,
         number,
         state,
+        run_url: row.try_get("run_url")?,
     })
 }
