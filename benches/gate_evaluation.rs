@@ -14,6 +14,7 @@ use gatebot::gate::{
     Snapshot,
 };
 use gatebot::release_streams::{ConfiguredVersions, GaCatalog};
+use gatebot::rounds::{RoundPolicy, Runs};
 
 const SNAPSHOTS: usize = 1_000;
 const RUNS: usize = 100_000;
@@ -46,6 +47,8 @@ fn gate() -> GateSpec {
         emergency_release_plan: "hypershift-operator-progressive".into(),
         grace_period_days: None,
         release_mode: ReleaseMode::Automatic,
+        runs: Runs::Periodic,
+        rounds: RoundPolicy::default(),
         policy: Policy::matrix(
             "hypershift-operator",
             versions,

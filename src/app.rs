@@ -1,5 +1,6 @@
 //! `gatebot run`: assembles the real adapters from the configuration, then runs the engine, the
-//! HTTP endpoints, the chat front (Slack or the console), with a `[release_streams]` section the
+//! HTTP endpoints, the chat front (Slack or the console), for gates with `runs = "triggered"`
+//! the rounds that trigger their jobs through Gangway, with a `[release_streams]` section the
 //! refresh of each gate's GA status from the release-controller, and with an `[escalation]`
 //! section the scheduled ON_QA escalation scans, until asked to stop.
 
@@ -18,8 +19,10 @@ use crate::engine::{Engine, GateSpec, Pace};
 use crate::escalation::{EscalationConfig, EscalationSchedule, post_digests};
 use crate::konflux::Konflux;
 use crate::metrics::Metrics;
+use crate::prow::gangway::{GangwayClient, GangwaySettings};
 use crate::prow::{ProwClient, ProwSettings};
 use crate::release_streams::{CatalogRefresher, ReleaseControllerClient, ReleaseStreamsSettings};
+use crate::rounds::{RoundRunner, RoundSettings, Runs};
 use crate::store::Store;
 
 /// How `gatebot run` was asked to run, beyond the configuration file.
@@ -50,11 +53,12 @@ pub async fn run(
         .build()
         .context("cannot build the HTTP client for Prow results")?;
     let prow = ProwClient::new(ProwSettings::from_config(&config.prow), http.clone())?;
+    let gangway = gangway_client(config, &http, &clock)?;
     let engine = Engine::new(
         gates,
         store.clone(),
         Konflux::new(kube),
-        prow,
+        prow.clone(),
         clock.clone(),
         Pace::from_config(&config.prow),
     )
@@ -90,6 +94,20 @@ pub async fn run(
         None => Vec::new(),
     };
     let ga_following = futures::future::join_all(ga_status);
+    let rounds = gangway.map(|gangway| {
+        let runner = RoundRunner::new(
+            engine.clone(),
+            store.clone(),
+            gangway,
+            prow,
+            clock.clone(),
+            RoundSettings::default(),
+        );
+        let mut rounds_stopped = stopped.clone();
+        tokio::spawn(runner.run(async move {
+            let _ = rounds_stopped.wait_for(|stop| *stop).await;
+        }))
+    });
     let chat_connected = chat.as_ref().and_then(|chat| chat.connected.clone());
     let router = crate::server::router(engine.clone(), Arc::new(registry), chat_connected);
     let mut server_stopped = stopped.clone();
@@ -142,9 +160,42 @@ pub async fn run(
         digesting,
         ga_following
     );
+    if let Some(rounds) = rounds {
+        let _ = rounds.await;
+    }
     outcome?;
     tracing::info!("gatebot stopped");
     Ok(())
+}
+
+/// The Gangway client of `[gangway]` when a gate runs its own tests; `None` when every gate
+/// runs on periodics. A missing token stops gatebot at start, not at the first round.
+fn gangway_client(
+    config: &Config,
+    http: &reqwest::Client,
+    clock: &Arc<dyn Clock>,
+) -> anyhow::Result<Option<GangwayClient>> {
+    let triggered: Vec<&str> = config
+        .gates
+        .iter()
+        .filter(|gate| gate.runs == Runs::Triggered)
+        .map(|gate| gate.name.as_str())
+        .collect();
+    if triggered.is_empty() {
+        return Ok(None);
+    }
+    let section = config
+        .gangway
+        .as_ref()
+        .context("a gate runs triggered, but the configuration has no [gangway] section")?;
+    let settings = GangwaySettings::from_config(section)
+        .map_err(anyhow::Error::msg)
+        .context("cannot start the rounds of the gates that trigger their own tests")?;
+    tracing::info!(url = %section.url, gates = ?triggered, "these gates trigger their own tests through Gangway");
+    Ok(Some(
+        GangwayClient::new(settings, http.clone(), clock.clone())
+            .context("cannot build the Gangway client")?,
+    ))
 }
 
 /// One GA catalog refresher per gate, each handing the engine its gate's catalog at every

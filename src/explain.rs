@@ -9,6 +9,7 @@ use jiff::Timestamp;
 use crate::engine::{GateSpec, Tracker, evaluate_one};
 use crate::gate::explain::explain;
 use crate::konflux::AutoReleaseCheck;
+use crate::rounds::evidence::evidence_by_cell;
 use crate::store::{Store, StoreError};
 
 /// The full explanation of a snapshot, or `None` when no gate tracks it.
@@ -29,12 +30,15 @@ pub async fn explain_snapshot(
     // status is what there is.
     let verdict = evaluate_one(gate, &gate.catalog, &tracker, tracked, now);
     let notes = notes(store, gate, snapshot).await?;
+    let attempts = tracker.attempts(snapshot);
+    let records = tracker.job_records(&verdict, attempts, gate.rounds.retry.history_window);
+    let cell_notes = evidence_by_cell(&verdict, attempts, &records);
     Ok(Some(explain(
         &gate.policy,
         &gate.catalog,
         tracked,
         &verdict,
-        &notes,
+        (&notes, &cell_notes),
     )))
 }
 

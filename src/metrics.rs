@@ -41,6 +41,8 @@ pub struct Metrics {
     blocked_cells: Family<GateLabels, Counter>,
     release_plan_bypass_reports: Family<GateLabels, Counter>,
     unexpected_releases: Counter,
+    rounds_started: Family<GateLabels, Counter>,
+    retries: Family<GateLabels, Counter>,
 }
 
 impl Metrics {
@@ -76,6 +78,16 @@ impl Metrics {
             "release_plan_bypass_reports",
             "Times a ReleasePlan was found letting Konflux release by itself",
             self.release_plan_bypass_reports.clone(),
+        );
+        registry.register(
+            "rounds_started",
+            "Rounds gatebot started: every cell's job triggered for one snapshot",
+            self.rounds_started.clone(),
+        );
+        registry.register(
+            "retries",
+            "Failed attempts of a round that gatebot runs again, on the evidence of the job's pass rate",
+            self.retries.clone(),
         );
         registry.register(
             "unexpected_releases",
@@ -180,7 +192,17 @@ impl Metrics {
             GateEvent::UnexpectedRelease { .. } => {
                 self.unexpected_releases.inc();
             }
-            GateEvent::SnapshotTracked { .. } | GateEvent::VersionBecameGa { .. } => {}
+            GateEvent::RoundStarted { gate, .. } => {
+                self.rounds_started.get_or_create(&gate_labels(gate)).inc();
+            }
+            GateEvent::AttemptFinished {
+                gate, retry: true, ..
+            } => {
+                self.retries.get_or_create(&gate_labels(gate)).inc();
+            }
+            GateEvent::SnapshotTracked { .. }
+            | GateEvent::VersionBecameGa { .. }
+            | GateEvent::AttemptFinished { .. } => {}
         }
     }
 }

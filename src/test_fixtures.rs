@@ -156,6 +156,7 @@ pub fn facts(
         snapshot,
         verdict,
         attempts: Vec::new(),
+        records: Default::default(),
         release,
     }
 }

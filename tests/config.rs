@@ -12,6 +12,7 @@ use gatebot::config::{
 use gatebot::escalation::{DigestConfig, EscalationConfig, PersonConfig, TeamConfig};
 use gatebot::gate::{CellKey, Check, Maturity, OcpVersion, Platform};
 use gatebot::jira::{Deployment, JiraSettings};
+use gatebot::rounds::Runs;
 use jiff::SignedDuration;
 use jiff::civil::date;
 use proptest::prelude::*;
@@ -154,6 +155,15 @@ fn the_example_file_is_valid_and_describes_the_hypershift_gate() {
         Maturity::PreRelease
     );
     assert!(gate.catalog.is_ga(OcpVersion::new(4, 21)));
+
+    assert_eq!(gate.runs, Runs::Triggered, "the gate runs its own tests");
+    assert_eq!(
+        config
+            .gangway
+            .as_ref()
+            .map(|gangway| gangway.token_env.as_str()),
+        Some("GATEBOT_GANGWAY_TOKEN")
+    );
 }
 
 #[test]
@@ -1164,7 +1174,7 @@ fn unknown_keys_are_errors_with_the_closest_valid_key() {
     );
     assert_eq!(
         far.fix,
-        "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, release_streams, gates"
+        "remove it; the keys allowed here are store, kubernetes, prow, server, escalation, chat, release_streams, gangway, gates"
     );
 }
 
@@ -1480,5 +1490,160 @@ fn a_pin_is_true_or_false() {
         &minimal_with(&[("ga = false", "ga = false\nga_pinned = \"yes\"")]),
         "gates[0].versions[1].ga_pinned",
         "must be `true` or `false`, but is a string",
+    );
+}
+
+// Rounds: gates that trigger their own tests through Gangway.
+
+/// MINIMAL, running its own tests, with `[gangway]` and the given gate tables after it.
+fn triggered_with(tables: &str) -> String {
+    format!(
+        "[gangway]\ntoken_env = \"MY_GANGWAY_TOKEN\"\n{}{tables}",
+        minimal_with(&[(
+            "platforms = [\"aws\", \"azure\"]",
+            "platforms = [\"aws\", \"azure\"]\nruns = \"triggered\""
+        )])
+    )
+}
+
+#[test]
+fn a_gate_runs_on_periodics_unless_it_says_triggered_and_rounds_have_the_hypershift_defaults() {
+    let config = Config::parse(MINIMAL, "minimal.toml").unwrap();
+    let gate = &config.gates[0];
+    assert_eq!(gate.runs, Runs::Periodic);
+    assert_eq!(config.gangway, None);
+    assert_eq!(gate.rounds.pace.stagger, SignedDuration::from_secs(30));
+    assert_eq!(gate.rounds.pace.max_in_flight, 50);
+    assert_eq!(gate.rounds.retry.retries, 2);
+    assert_eq!(gate.rounds.retry.pass_rate_threshold, 0.8);
+    assert_eq!(gate.rounds.retry.history_window, 20);
+    let envs: Vec<&str> = gate.rounds.env.keys().map(String::as_str).collect();
+    assert_eq!(
+        envs,
+        [
+            "KONFLUX_SNAPSHOT",
+            "MULTISTAGE_PARAM_OVERRIDE_OVERRIDE_HYPERSHIFT_OPERATOR_IMAGE"
+        ]
+    );
+
+    let triggered = Config::parse(&triggered_with(""), "test.toml").unwrap();
+    assert_eq!(triggered.gates[0].runs, Runs::Triggered);
+    let gangway = triggered.gangway.unwrap();
+    assert_eq!(
+        gangway.url.as_str(),
+        "https://gangway-ci.apps.ci.l2s4.p1.openshiftapps.com/"
+    );
+    assert_eq!(gangway.token_env, "MY_GANGWAY_TOKEN");
+    assert_eq!(gangway.request_timeout, SignedDuration::from_secs(30));
+}
+
+#[test]
+fn rounds_retries_and_a_cells_own_retries_are_read() {
+    let text = triggered_with(
+        "
+[gates.rounds]
+stagger = \"1m\"
+max_in_flight = 12
+lost_trigger_search = \"15m\"
+env = { KONFLUX_SNAPSHOT = \"{snapshot}\", OPERATOR_DIGEST = \"{digest}\" }
+
+[gates.retries]
+count = 1
+pass_rate_threshold = 0.9
+history = 30
+minimum_history = 10
+
+[[gates.cells]]
+version = \"4.21\"
+platform = \"azure\"
+check = \"baseline\"
+retries = 0
+",
+    );
+    let config = Config::parse(&text, "test.toml").unwrap();
+    let rounds = &config.gates[0].rounds;
+    assert_eq!(rounds.pace.stagger, SignedDuration::from_mins(1));
+    assert_eq!(rounds.pace.max_in_flight, 12);
+    assert_eq!(rounds.pace.find_for, SignedDuration::from_mins(15));
+    assert_eq!(
+        rounds.env.len(),
+        2,
+        "the written environment replaces the default"
+    );
+    assert!(rounds.env.contains_key("OPERATOR_DIGEST"));
+    assert_eq!(rounds.retry.retries, 1);
+    assert_eq!(rounds.retry.pass_rate_threshold, 0.9);
+    assert_eq!(rounds.retry.history_window, 30);
+    assert_eq!(rounds.retry.minimum_history, 10);
+    assert_eq!(
+        rounds
+            .retry_for(&key("4.21", "azure", Check::Baseline))
+            .retries,
+        0
+    );
+    assert_eq!(
+        rounds
+            .retry_for(&key("4.21", "aws", Check::Baseline))
+            .retries,
+        1
+    );
+}
+
+#[test]
+fn a_triggered_gate_needs_a_gangway_section() {
+    let text = minimal_with(&[(
+        "platforms = [\"aws\", \"azure\"]",
+        "platforms = [\"aws\", \"azure\"]\nruns = \"triggered\"",
+    )]);
+    let problem = assert_single_problem(
+        &text,
+        "gates[0].runs",
+        "is `triggered`, but the file has no `[gangway]` section to trigger jobs through",
+    );
+    assert!(problem.fix.contains("[gangway]"), "{}", problem.fix);
+}
+
+#[test]
+fn round_settings_are_checked() {
+    assert_single_problem(
+        &minimal_with(&[(
+            "platforms = [\"aws\", \"azure\"]",
+            "platforms = [\"aws\", \"azure\"]\nruns = \"sometimes\"",
+        )]),
+        "gates[0].runs",
+        "`sometimes` is not a way of running the gate's jobs",
+    );
+    assert_single_problem(
+        &triggered_with("\n[gates.rounds]\nenv = { KONFLUX_SNAPSHOT = \"{version}\" }\n"),
+        "gates[0].rounds.env.KONFLUX_SNAPSHOT",
+        "uses the unknown placeholder `{version}`",
+    );
+    assert_single_problem(
+        &triggered_with("\n[gates.rounds]\nmax_in_flight = 0\n"),
+        "gates[0].rounds.max_in_flight",
+        "is 0, but must be at least 1",
+    );
+    assert_single_problem(
+        &triggered_with("\n[gates.rounds]\nlost_trigger_search = \"5s\"\n"),
+        "gates[0].rounds.lost_trigger_search",
+        "`5s` is shorter than 1m",
+    );
+    assert_single_problem(
+        &triggered_with("\n[gates.retries]\npass_rate_threshold = 80.0\n"),
+        "gates[0].retries.pass_rate_threshold",
+        "is 80, not a share between 0 and 1",
+    );
+    assert_single_problem(
+        &triggered_with("\n[gates.retries]\nhistory = 5\nminimum_history = 6\n"),
+        "gates[0].retries.minimum_history",
+        "is 6, more than the 5 runs the pass rate is taken over",
+    );
+    assert_single_problem(
+        &format!(
+            "{}\n[gangway]\ntoken_env = \"xoxb-not-a-name\"\n",
+            minimal_with(&[])
+        ),
+        "gangway.token_env",
+        "is not the name of an environment variable",
     );
 }

@@ -136,7 +136,13 @@ async fn a_failed_required_cell_blocks_and_explain_names_job_run_and_time() {
         .verdict(&SnapshotKey::new("hypershift-operator", &snapshot))
         .unwrap();
     let spec = gate();
-    let text = explain(&spec.policy, &spec.catalog, &snap, &verdict, &[]);
+    let text = explain(
+        &spec.policy,
+        &spec.catalog,
+        &snap,
+        &verdict,
+        (&[], &Default::default()),
+    );
     let failing_cell = verdict.blocking_cells().next().expect("one blocking cell");
     let run = failing_cell.run.as_ref().unwrap();
     assert!(text.contains(&failing), "{text}");
@@ -175,7 +181,13 @@ async fn a_failure_on_a_version_that_is_not_ga_still_releases_and_says_why() {
         .verdict(&SnapshotKey::new("hypershift-operator", &snapshot))
         .unwrap();
     let spec = gate();
-    let text = explain(&spec.policy, &spec.catalog, &snap, &verdict, &[]);
+    let text = explain(
+        &spec.policy,
+        &spec.catalog,
+        &snap,
+        &verdict,
+        (&[], &Default::default()),
+    );
     assert_eq!(verdict.decision, Decision::Passed);
     assert!(
         text.contains("allowed because 4.21 is not generally available"),

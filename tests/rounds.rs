@@ -5,24 +5,49 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+use gatebot::clock::SystemClock;
+use gatebot::commands::answers::blocked_why;
+use gatebot::engine::{GateEvent, GateSpec};
+use gatebot::gate::{Decision, SnapshotKey};
 use gatebot::jira::Secret;
 use gatebot::prow::gangway::{GangwayClient, GangwaySettings};
 use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
-use gatebot::rounds::{Pace, RoundRunner, RoundSettings, SNAPSHOT_ENV};
+use gatebot::rounds::{Pace, RoundRunner, RoundSettings, Runs, SNAPSHOT_ENV};
 use gatebot::sandbox::world::{World, digest, emulator_clock};
 use gatebot_emulators::gangway::{Fault, GangwayEmulator, JobBehaviour, Outcome, Route};
 use gatebot_emulators::prow::BuildResult;
+use gatebot_emulators::slack::SlackEmulator;
 use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 
-use support::chat::snapshot_name;
-use support::{Running, all_jobs, gate, wait_until, world};
+use support::chat::{self, snapshot_name};
+use support::{Running, all_jobs, gate, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
 const STAGGER: Duration = Duration::from_millis(60);
 const NS: &str = "crt-redhat-acm-tenant";
+
+/// The test gate, running its own tests: staggered by [`STAGGER`], at most 3 in flight.
+fn triggered_gate() -> GateSpec {
+    let mut gate = gate();
+    gate.runs = Runs::Triggered;
+    gate.rounds.pace = Pace {
+        stagger: SignedDuration::try_from(STAGGER).unwrap(),
+        max_in_flight: 3,
+        find_for: SignedDuration::from_secs(10),
+    };
+    gate
+}
+
+/// An emulated world whose gate runs its own tests.
+async fn world() -> World {
+    World::start(vec![triggered_gate()], Arc::new(SystemClock))
+        .await
+        .expect("emulators start")
+}
 
 /// Gangway for the world's GCS; every job of the gate is schedulable, quick, and passes unless
 /// `outcomes` scripts it.
@@ -66,13 +91,8 @@ fn runner(world: &World, running: &Running, gangway: &GangwayEmulator) -> JoinHa
         world.prow_client(),
         world.clock.clone(),
         RoundSettings {
-            pace: Pace {
-                stagger: SignedDuration::try_from(STAGGER).unwrap(),
-                max_in_flight: 3,
-                find_for: SignedDuration::from_secs(10),
-            },
             every: Duration::from_millis(20),
-            ..RoundSettings::default()
+            follow_every: Duration::from_millis(20),
         },
     );
     tokio::spawn(runner.run(std::future::pending()))
@@ -140,19 +160,116 @@ async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_on
     );
 }
 
+/// Ten finished runs of `job` for other snapshots, older than anything the round runs.
+fn history(world: &World, job: &str, result: BuildResult) {
+    for n in 0..10 {
+        let build = format!("10000000000000000{n:02}");
+        world.start_run(job, &build, &digest(99));
+        world.finish_run(job, &build, &snapshot_name(99), result);
+    }
+}
+
+/// What `blocked-why` says about snapshot 1 now.
+async fn blocked_why_now(running: &Running) -> String {
+    let key = SnapshotKey::new(&gate().name, snapshot_name(1));
+    let facts = running.engine.facts(&key).await.unwrap().expect("tracked");
+    let catalog = running.engine.catalog(&gate().name).unwrap();
+    blocked_why(&facts, &catalog)
+}
+
 #[tokio::test]
-async fn a_flake_of_a_job_that_usually_passes_is_retried_and_the_snapshot_releases() {
+async fn a_flake_of_a_job_that_usually_passes_is_retried_never_blocks_and_every_surface_lists_both_attempts()
+ {
     let world = world().await;
+    let slack = SlackEmulator::start(chat::workspace(&[(chat::VISITOR, "victor")]))
+        .await
+        .unwrap();
     let flaky = support::job("4.20", "aws", "baseline");
+    history(&world, &flaky, BuildResult::Success);
     let gangway = gangway(&world, &[(flaky.clone(), vec![Outcome::Failure])]).await;
-    released_through_rounds(&world, &gangway).await;
-    let runs_of_flaky = gangway
+    let bot = chat::Bot::start(&world, &slack).await;
+    let mut events = bot.running.engine.subscribe();
+    let rounds = runner(&world, &bot.running, &gangway);
+    let snapshot = snapshot_name(1);
+    world.publish_snapshot(&gate(), &snapshot, &digest(1));
+    wait_until("the gate releases the snapshot", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+
+    let runs_of_flaky: Vec<_> = gangway
         .executions()
-        .iter()
+        .into_iter()
         .filter(|e| e.job == flaky)
-        .count();
-    assert_eq!(runs_of_flaky, 2, "the failure was retried once");
+        .collect();
+    assert_eq!(runs_of_flaky.len(), 2, "the failure was retried once");
     assert_eq!(world.releases(NS).len(), 1);
+
+    let mut retried = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        match event {
+            GateEvent::VerdictChanged { decision, .. } => assert_ne!(
+                decision,
+                Decision::Blocked,
+                "a failure with a retry coming never blocks the snapshot"
+            ),
+            GateEvent::CellBlocked { cell, .. } => panic!("{} blocked", cell.key),
+            GateEvent::AttemptFinished {
+                number: 1,
+                retry,
+                reason,
+                run_url,
+                ..
+            } => retried.push((retry, reason.unwrap_or_default(), run_url)),
+            _ => {}
+        }
+    }
+    let [(true, reason, Some(_))] = retried.as_slice() else {
+        panic!("one retried attempt with its link, got {retried:?}");
+    };
+    assert!(reason.contains("passed 10 of its last 10 runs"), "{reason}");
+
+    let thread = || chat::status_message_of(&slack, &snapshot).map(|m| chat::replies_text(&m));
+    wait_until("the thread tells of the retry", LIMIT, || async {
+        thread().is_some_and(|text| text.contains("gatebot runs it again"))
+    })
+    .await;
+    let thread = thread().unwrap();
+    assert!(
+        thread.contains(":arrows_counterclockwise: Round started"),
+        "{thread}"
+    );
+    assert!(
+        thread.contains("|attempt 1>"),
+        "the attempt links its run: {thread}"
+    );
+    assert!(
+        thread.contains("passed on <"),
+        "the retry that passed, linked: {thread}"
+    );
+    let status = chat::everything_in(&chat::status_message_of(&slack, &snapshot).unwrap());
+    assert!(
+        status.contains("|attempt 1> failure, retried") && status.contains("|attempt 2> passed"),
+        "{status}"
+    );
+
+    let answer = blocked_why_now(&bot.running).await;
+    assert!(answer.contains("Nothing blocks it"), "{answer}");
+    let attempt_lines: Vec<&str> = answer
+        .lines()
+        .filter(|line| line.trim_start().starts_with("attempt "))
+        .collect();
+    assert_eq!(attempt_lines.len(), 2, "{answer}");
+    assert!(
+        attempt_lines.iter().all(|line| line.contains("https://")),
+        "each with its link: {answer}"
+    );
+    assert!(
+        answer.contains("the job passed 10 of its last 10 runs"),
+        "{answer}"
+    );
 }
 
 #[tokio::test]
@@ -188,8 +305,14 @@ async fn gangway_rate_limits_hold_the_round_and_it_resumes() {
 }
 
 /// Runs gatebot with its round runner against `gangway` until `job` ran `runs` times for
-/// snapshot 1 and the last run ended, and a little longer, and checks it ran no more.
-async fn round_of_failures(world: &World, gangway: &GangwayEmulator, job: &str, runs: usize) {
+/// snapshot 1 and the last run ended, and a little longer, checks it ran no more, and returns
+/// what `blocked-why` says then.
+async fn round_of_failures(
+    world: &World,
+    gangway: &GangwayEmulator,
+    job: &str,
+    runs: usize,
+) -> String {
     let running = Running::start(world).await;
     let rounds = runner(world, &running, gangway);
     world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
@@ -209,23 +332,28 @@ async fn round_of_failures(world: &World, gangway: &GangwayEmulator, job: &str, 
     tokio::time::sleep(Duration::from_millis(800)).await;
     rounds.abort();
     assert_eq!(runs_of_job().len(), runs, "no further attempt");
+    blocked_why_now(&running).await
 }
 
 #[tokio::test]
 async fn a_failure_of_a_job_failing_chronically_blocks_at_once_without_a_retry() {
     let world = world().await;
     let chronic = support::job("4.20", "aws", "baseline");
-    // Its last ten runs, of other builds, all failed.
-    for n in 0..10 {
-        let build = format!("10000000000000000{n:02}");
-        world.start_run(&chronic, &build, &digest(99));
-        world.finish_run(&chronic, &build, &snapshot_name(99), BuildResult::Failure);
-    }
+    history(&world, &chronic, BuildResult::Failure);
     let gangway = gangway(&world, &[(chronic.clone(), vec![Outcome::Failure])]).await;
-    round_of_failures(&world, &gangway, &chronic, 1).await;
+    let answer = round_of_failures(&world, &gangway, &chronic, 1).await;
     assert!(
         world.releases(NS).is_empty(),
         "a blocking failure releases nothing"
+    );
+    assert!(answer.contains("BLOCKED"), "{answer}");
+    assert!(
+        answer.contains("attempt 1: failure, not retried") && answer.contains("chronically"),
+        "the reason says the job fails chronically: {answer}"
+    );
+    assert!(
+        answer.contains("the job passed 0 of its last 11 runs; no passing run is known"),
+        "{answer}"
     );
 }
 
@@ -234,9 +362,18 @@ async fn retries_run_out_and_the_snapshot_stays_blocked() {
     let world = world().await;
     let failing = support::job("4.20", "azure", "baseline");
     let gangway = gangway(&world, &[(failing.clone(), vec![Outcome::Failure; 3])]).await;
-    round_of_failures(&world, &gangway, &failing, 3).await;
+    let answer = round_of_failures(&world, &gangway, &failing, 3).await;
     assert!(
         world.releases(NS).is_empty(),
         "three failures release nothing"
     );
+    assert!(answer.contains("BLOCKED"), "{answer}");
+    for attempt in [
+        "attempt 1: failure, retried",
+        "attempt 2: failure, retried",
+        "attempt 3: failure, not retried",
+    ] {
+        assert!(answer.contains(attempt), "{attempt} in {answer}");
+    }
+    assert!(answer.contains("no retry is left"), "{answer}");
 }

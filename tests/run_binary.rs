@@ -7,7 +7,8 @@ use std::io::Read;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use gatebot::sandbox::world::{World, digest};
+use gatebot::sandbox::world::{World, digest, emulator_clock};
+use gatebot_emulators::gangway::{GangwayEmulator, JobBehaviour};
 use gatebot_emulators::prow::BuildResult;
 use support::{GATE_TOML, all_jobs, free_port, gate, job, wait_until, world, world_config};
 
@@ -25,10 +26,15 @@ struct Bot {
 
 impl Bot {
     fn start(config: &std::path::Path) -> Self {
+        Self::start_with_env(config, &[])
+    }
+
+    fn start_with_env(config: &std::path::Path, env: &[(&str, &str)]) -> Self {
         let child = Command::new(env!("CARGO_BIN_EXE_gatebot"))
             .args(["run", "--log-format", "json", "--config"])
             .arg(config)
             .env("RUST_LOG", "info")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -205,4 +211,82 @@ async fn a_bypassed_release_plan_is_in_the_explanation() {
         ),
         "{text}"
     );
+}
+
+/// The test gate running its own tests through the Gangway at `gangway_url`, whose token is in
+/// `GATEBOT_TEST_GANGWAY_TOKEN`.
+fn triggered_config(world: &World, listen_port: u16, gangway_url: &str) -> String {
+    let gate = GATE_TOML.replacen(
+        "platforms = [\"aws\", \"azure\"]",
+        "platforms = [\"aws\", \"azure\"]\nruns = \"triggered\"",
+        1,
+    );
+    assert_ne!(gate, GATE_TOML, "the test gate names its platforms");
+    format!(
+        "{}[gangway]\nurl = \"{gangway_url}\"\ntoken_env = \"GATEBOT_TEST_GANGWAY_TOKEN\"\n{gate}\n\
+         [gates.rounds]\nstagger = \"0s\"\n",
+        world_config(world, listen_port)
+    )
+}
+
+#[tokio::test]
+async fn run_triggers_a_round_for_a_gate_that_runs_its_own_tests_and_releases_once() {
+    let world = world().await;
+    let mut builder = GangwayEmulator::builder(world.gcs.objects())
+        .clock(emulator_clock(&world.clock))
+        .settle_every(Some(Duration::from_millis(50)));
+    for job in all_jobs() {
+        builder = builder.job(
+            job,
+            JobBehaviour::default()
+                .scheduled_after(Duration::from_millis(50))
+                .running_between(Duration::from_millis(100), Duration::from_millis(200))
+                .passing(1.0),
+        );
+    }
+    let gangway = builder.start().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("gatebot.toml");
+    std::fs::write(
+        &config_path,
+        triggered_config(&world, free_port(), gangway.url()),
+    )
+    .unwrap();
+
+    let missing_token = Command::new(env!("CARGO_BIN_EXE_gatebot"))
+        .args(["run", "--config"])
+        .arg(&config_path)
+        .env_remove("GATEBOT_TEST_GANGWAY_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!missing_token.status.success());
+    let said = String::from_utf8_lossy(&missing_token.stderr);
+    assert!(
+        said.contains(
+            "the Gangway token is missing: set the environment variable GATEBOT_TEST_GANGWAY_TOKEN"
+        ),
+        "{said}"
+    );
+    assert!(gangway.executions().is_empty(), "nothing was triggered");
+
+    let mut bot = Bot::start_with_env(
+        &config_path,
+        &[("GATEBOT_TEST_GANGWAY_TOKEN", gangway.token())],
+    );
+    let snapshot = "hypershift-operator-main-20261121-121500-000";
+    world.publish_snapshot(&gate(), snapshot, &digest(3));
+    wait_until("the round's runs release the snapshot", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    bot.terminate();
+    let _ = bot.child.wait();
+
+    assert_eq!(world.releases(NS).len(), 1);
+    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(triggered, expected, "every cell's job, once");
 }

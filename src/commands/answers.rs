@@ -16,6 +16,7 @@ use crate::gate::{
 };
 
 use super::SnapshotArg;
+use crate::rounds::evidence::{cell_evidence, evidence_by_cell, is_troubled};
 
 /// Finds the snapshot a command names.
 pub fn resolve<'a, T: AsRef<Snapshot>>(
@@ -108,6 +109,23 @@ pub fn blocked_why(facts: &SnapshotFacts, catalog: &VersionCatalog) -> String {
                 "Nothing blocks it: the gate passed; no Release has been decided for it yet."
             ),
         };
+        let retried: Vec<&CellVerdict> = verdict
+            .cells
+            .iter()
+            .filter(|cell| {
+                facts
+                    .attempts
+                    .iter()
+                    .any(|attempt| attempt.cell == cell.key && attempt.number > 1)
+            })
+            .collect();
+        if !retried.is_empty() {
+            let _ = writeln!(out, "On the way, gatebot's round ran again:");
+            for cell in retried {
+                let _ = writeln!(out, "  {} {}", cell.state.symbol(), cell.key);
+                out.push_str(&evidence_lines(cell, facts, "      "));
+            }
+        }
         return out;
     }
     if let Decision::Superseded { by } = &verdict.decision {
@@ -122,6 +140,7 @@ pub fn blocked_why(facts: &SnapshotFacts, catalog: &VersionCatalog) -> String {
     let blocking: Vec<&CellVerdict> = verdict.blocking_cells().collect();
     for cell in &blocking {
         out.push_str(&blocking_cell(cell, catalog.is_ga(cell.key.version), now));
+        out.push_str(&evidence_lines(cell, facts, "    "));
     }
     let outstanding: Vec<&CellVerdict> = verdict.outstanding_cells().collect();
     if !outstanding.is_empty() {
@@ -142,6 +161,7 @@ pub fn blocked_why(facts: &SnapshotFacts, catalog: &VersionCatalog) -> String {
                 facts,
                 catalog.is_ga(cell.key.version),
             ));
+            out.push_str(&evidence_lines(cell, facts, "      "));
         }
     }
     if blocking.is_empty() && verdict.outstanding_cells().next().is_none() {
@@ -197,6 +217,18 @@ fn blocking_cell(cell: &CellVerdict, ga: bool, now: Timestamp) -> String {
     out
 }
 
+/// The cell's attempts and its job's record, one per line under `indent`, when the cell is
+/// troubled; nothing otherwise.
+fn evidence_lines(cell: &CellVerdict, facts: &SnapshotFacts, indent: &str) -> String {
+    if !is_troubled(cell, &facts.attempts) {
+        return String::new();
+    }
+    cell_evidence(cell, &facts.attempts, &facts.records)
+        .into_iter()
+        .map(|line| format!("{indent}{line}\n"))
+        .collect()
+}
+
 /// A required cell still waiting for or running its job, in two or three lines.
 fn outstanding_cell(cell: &CellVerdict, facts: &SnapshotFacts, ga: bool) -> String {
     let now = facts.verdict.evaluated_at;
@@ -204,6 +236,15 @@ fn outstanding_cell(cell: &CellVerdict, facts: &SnapshotFacts, ga: bool) -> Stri
     let job = cell.job.as_deref().unwrap_or("(no job)");
     let mut out = String::new();
     match &cell.run {
+        Some(_) if cell.state == CellState::Retrying => {
+            let _ = writeln!(
+                out,
+                "  {} {} ({ga}) — {}",
+                cell.state.symbol(),
+                cell.key,
+                cell.reason()
+            );
+        }
         Some(run) => {
             let since = run.started_at.unwrap_or(facts.snapshot.created_at);
             let _ = writeln!(
@@ -231,14 +272,22 @@ fn outstanding_cell(cell: &CellVerdict, facts: &SnapshotFacts, ga: bool) -> Stri
     out
 }
 
-/// The full explanation: matrix, every cell with its job, run and reason, and the Release.
+/// The full explanation: matrix, every cell with its job, run, reason and, where it is
+/// troubled, its attempts and its job's record, and the Release.
 pub fn explain(facts: &SnapshotFacts, policy: &Policy, catalog: &VersionCatalog) -> String {
     let notes: Vec<String> = facts
         .release
         .iter()
         .map(|release| format!("{}.", release_line(release)))
         .collect();
-    explain_verdict(policy, catalog, &facts.snapshot, &facts.verdict, &notes)
+    let cell_notes = evidence_by_cell(&facts.verdict, &facts.attempts, &facts.records);
+    explain_verdict(
+        policy,
+        catalog,
+        &facts.snapshot,
+        &facts.verdict,
+        (&notes, &cell_notes),
+    )
 }
 
 fn newest_first<T: AsRef<Snapshot>>(candidates: &[T]) -> Vec<&T> {

@@ -19,6 +19,7 @@ mod duration;
 mod environment;
 mod escalation;
 mod field_path;
+mod gangway;
 mod gate;
 mod kubernetes;
 mod names;
@@ -41,6 +42,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 pub use chat::{ChatConfig, EmergencyConfig, RolesConfig, SlackConfig};
+pub use gangway::GangwayConfig;
 pub use gate::{GateConfig, ReleaseMode};
 pub use kubernetes::KubernetesConfig;
 pub use problems::{ConfigError, Location, Problem};
@@ -48,11 +50,13 @@ pub use prow::ProwConfig;
 pub use release_streams::{DEFAULT_RELEASE_STREAMS_URL, ReleaseStreamsConfig};
 pub use server::ServerConfig;
 pub use store::StoreConfig;
+pub use template::EnvTemplate;
 
 use crate::escalation::EscalationConfig;
 
 use chat::ChatSection;
 use field_path::FieldPath;
+use gangway::GangwaySection;
 use gate::GatesSection;
 use kubernetes::KubernetesSection;
 use problems::Invalid;
@@ -76,6 +80,9 @@ pub struct Config {
     /// Where GA status is read; `None` when the file has no `[release_streams]` section, and
     /// each gate's `ga` decides alone.
     pub release_streams: Option<ReleaseStreamsConfig>,
+    /// Where the jobs of gates with `runs = "triggered"` are triggered; `None` when the file has
+    /// no `[gangway]` section, which only gates running on periodics allow.
+    pub gangway: Option<GangwayConfig>,
     /// At least one gate; names are unique.
     pub gates: Vec<GateConfig>,
 }
@@ -91,6 +98,7 @@ struct ConfigFile {
     escalation: Option<EscalationConfig>,
     chat: Option<Spanned<ChatSection>>,
     release_streams: Option<Spanned<ReleaseStreamsSection>>,
+    gangway: Option<Spanned<GangwaySection>>,
     gates: Option<GatesSection>,
 }
 
@@ -174,7 +182,17 @@ fn validate(
             section.get_ref().validate(&place, report).map(Some)
         }
     };
+    let gangway = match &file.gangway {
+        None => Some(None),
+        Some(section) => {
+            let place = Place::table(root.key("gangway"), section);
+            section.get_ref().validate(&place, report).map(Some)
+        }
+    };
     let gates = gate::validate_gates(file.gates.as_ref(), &root, report);
+    if let (Some(None), Some(gates), Some(written)) = (&gangway, &gates, &file.gates) {
+        require_gangway(gates, written, report);
+    }
     Some(Config {
         store: store?,
         kubernetes: kubernetes?,
@@ -183,8 +201,26 @@ fn validate(
         escalation: escalation?,
         chat: chat?,
         release_streams: release_streams?,
+        gangway: gangway?,
         gates: gates?,
     })
+}
+
+/// Reports every gate that runs its own tests when the file does not say where Gangway is.
+fn require_gangway(gates: &[GateConfig], written: &GatesSection, report: &mut Report<'_>) {
+    let path = Place::root().key("gates");
+    for (index, (gate, entry)) in gates.iter().zip(written.get_ref()).enumerate() {
+        if gate.runs == crate::rounds::Runs::Triggered {
+            report.add(
+                &path.index(index).key("runs"),
+                Some(entry.span()),
+                Invalid::new(
+                    "is `triggered`, but the file has no `[gangway]` section to trigger jobs through",
+                    "add `[gangway]` (its defaults are OpenShift CI's Gangway and the token in                      GATEBOT_GANGWAY_TOKEN), or set `runs = \"periodic\"`",
+                ),
+            );
+        }
+    }
 }
 
 fn syntax_problem(message: &str) -> Invalid {

@@ -1,15 +1,21 @@
-//! Prow job names written once per check and platform, with `{version}` standing for the OCP
-//! version: `periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aws-ovn`.
-//!
-//! OpenShift CI names its periodics per release branch, so one template covers every version row
-//! of the gate matrix. Templates are checked when the configuration loads; rendering one can then
-//! never fail.
+//! Text with placeholders, checked when the configuration loads so that rendering can never
+//! fail:
+//! - Prow job names written once per check and platform, with `{version}` standing for the OCP
+//!   version: `periodic-ci-openshift-hypershift-release-{version}-periodics-e2e-aws-ovn`.
+//!   OpenShift CI names its periodics per release branch, so one template covers every version
+//!   row of the gate matrix;
+//! - the environment gatebot gives the jobs it triggers for a snapshot, with `{image}`,
+//!   `{snapshot}` and `{digest}` standing for the snapshot's operator image, its name and the
+//!   image's digest ([`EnvTemplate`]).
 
-use crate::gate::OcpVersion;
+use crate::gate::{OcpVersion, Snapshot};
 
 use super::problems::Invalid;
 
-const PLACEHOLDER: &str = "version";
+/// The placeholders of a job name.
+const JOB_PLACEHOLDERS: &[&str] = &["version"];
+/// The placeholders of a triggered job's environment value.
+const ENV_PLACEHOLDERS: &[&str] = &["image", "snapshot", "digest"];
 
 /// A validated job-name template.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,7 +29,7 @@ impl JobTemplate {
                 "write the Prow job name, with `{version}` where the OCP version goes",
             ));
         }
-        let literal = literal_text(text)?;
+        let literal = literal_text(text, JOB_PLACEHOLDERS)?;
         if let Some(bad) = literal.chars().find(|c| c.is_whitespace() || *c == '/') {
             return Err(Invalid::new(
                 format!("`{text}` contains {}", describe(bad)),
@@ -39,8 +45,32 @@ impl JobTemplate {
     }
 }
 
-/// The template without its placeholders, after checking that every `{…}` is `{version}`.
-fn literal_text(text: &str) -> Result<String, Invalid> {
+/// The value of one environment variable of a triggered job.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EnvTemplate(String);
+
+impl EnvTemplate {
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        literal_text(text, ENV_PLACEHOLDERS)?;
+        Ok(Self(text.to_string()))
+    }
+
+    /// The value for one snapshot; `{digest}` is empty for an image without one.
+    pub fn render(&self, snapshot: &Snapshot) -> String {
+        self.0
+            .replace("{image}", &snapshot.image)
+            .replace("{snapshot}", &snapshot.name)
+            .replace("{digest}", snapshot.digest.as_deref().unwrap_or_default())
+    }
+}
+
+/// The template without its placeholders, after checking that every `{…}` is one of `allowed`.
+fn literal_text(text: &str, allowed: &[&str]) -> Result<String, Invalid> {
+    let listed: Vec<String> = allowed.iter().map(|name| format!("`{{{name}}}`")).collect();
+    let placeholders = match listed.as_slice() {
+        [only] => format!("{only}, the only placeholder"),
+        many => format!("one of the placeholders {}", many.join(", ")),
+    };
     let mut literal = String::new();
     let mut unknown = Vec::new();
     let mut rest = text;
@@ -49,17 +79,17 @@ fn literal_text(text: &str) -> Result<String, Invalid> {
         if rest[open..].starts_with('}') {
             return Err(Invalid::new(
                 format!("`{text}` has a `}}` without a matching `{{`"),
-                "remove the stray `}`; the only placeholder is `{version}`",
+                format!("remove the stray `}}`; use {placeholders}"),
             ));
         }
         let Some(close) = rest[open..].find('}') else {
             return Err(Invalid::new(
                 format!("`{text}` has a `{{` that is never closed"),
-                "close it as `{version}`, the only placeholder",
+                format!("close it; use {placeholders}"),
             ));
         };
         let name = &rest[open + 1..open + close];
-        if name != PLACEHOLDER {
+        if !allowed.contains(&name) {
             unknown.push(format!("`{{{name}}}`"));
         }
         rest = &rest[open + close + 1..];
@@ -69,11 +99,11 @@ fn literal_text(text: &str) -> Result<String, Invalid> {
         [] => Ok(literal),
         [one] => Err(Invalid::new(
             format!("uses the unknown placeholder {one}"),
-            "use `{version}`, the only placeholder, or write the name out",
+            format!("use {placeholders}, or write the text out"),
         )),
         many => Err(Invalid::new(
             format!("uses the unknown placeholders {}", many.join(", ")),
-            "use `{version}`, the only placeholder, or write the names out",
+            format!("use {placeholders}, or write the text out"),
         )),
     }
 }
@@ -114,6 +144,24 @@ mod tests {
         );
         let refused = JobTemplate::parse("release-{Version}").unwrap_err();
         assert_eq!(refused.message, "uses the unknown placeholder `{Version}`");
+    }
+
+    #[test]
+    fn an_environment_value_renders_the_snapshot_and_refuses_job_placeholders() {
+        let snapshot = crate::test_fixtures::snapshot("hypershift-operator-abc12", "09:00");
+        let image = EnvTemplate::parse("{image}").unwrap();
+        assert_eq!(image.render(&snapshot), snapshot.image);
+        let named = EnvTemplate::parse("snap={snapshot}@{digest}").unwrap();
+        assert_eq!(
+            named.render(&snapshot),
+            format!(
+                "snap=hypershift-operator-abc12@{}",
+                snapshot.digest.clone().unwrap()
+            )
+        );
+        let refused = EnvTemplate::parse("{version}").unwrap_err();
+        assert_eq!(refused.message, "uses the unknown placeholder `{version}`");
+        assert!(refused.fix.contains("`{snapshot}`"), "{}", refused.fix);
     }
 
     #[test]

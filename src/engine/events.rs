@@ -3,7 +3,7 @@
 //! Events are facts after they were recorded in the store, so a listener that misses one can
 //! always re-read the store; they exist so nobody has to poll.
 
-use crate::gate::{CellVerdict, Decision, OcpVersion};
+use crate::gate::{CellKey, CellVerdict, Decision, OcpVersion, RunState};
 
 /// Something the engine observed or did.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +22,24 @@ pub enum GateEvent {
         gate: String,
         snapshot: String,
         cell: CellVerdict,
+    },
+    /// gatebot started a round for a snapshot: it triggers `cells` jobs for it through Gangway.
+    RoundStarted {
+        gate: String,
+        snapshot: String,
+        cells: usize,
+    },
+    /// An attempt of gatebot's round ended: a failure, retried or not and why, or a retry that
+    /// passed.
+    AttemptFinished {
+        gate: String,
+        snapshot: String,
+        cell: CellKey,
+        number: u32,
+        result: RunState,
+        retry: bool,
+        reason: Option<String>,
+        run_url: Option<String>,
     },
     /// The Release exists in the cluster (created now, or found created by an earlier attempt).
     ReleaseCreated {

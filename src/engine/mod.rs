@@ -32,9 +32,10 @@ use tokio::sync::{Notify, broadcast, watch};
 use tokio::task::JoinSet;
 
 use crate::clock::Clock;
-use crate::gate::{CellState, SnapshotKey, VersionCatalog};
+use crate::gate::{CellState, RunState, SnapshotKey, VersionCatalog};
 use crate::konflux::Konflux;
 use crate::prow::{JobCursor, ProwClient};
+use crate::rounds::{Attempt, AttemptState};
 use crate::store::{Store, StoreError};
 
 pub use decide::{Decided, ReleaseDecision};
@@ -43,6 +44,54 @@ pub use read::SnapshotFacts;
 pub use reconcile::{Assessed, assess_tracked, evaluate_one};
 pub use spec::{GateSpec, Pace, ReleaseMode};
 pub use tracker::Tracker;
+
+/// What changed between two views of a snapshot's round, as events: its start, and every
+/// attempt that newly ended other than a first attempt passing (which the matrix shows).
+fn round_events(
+    key: &SnapshotKey,
+    before: &[Attempt],
+    now: &[Attempt],
+    cells: usize,
+) -> Vec<GateEvent> {
+    let mut events = Vec::new();
+    if before.is_empty() && !now.is_empty() {
+        events.push(GateEvent::RoundStarted {
+            gate: key.gate.clone(),
+            snapshot: key.snapshot.clone(),
+            cells,
+        });
+    }
+    for attempt in now {
+        let AttemptState::Finished {
+            result,
+            retry,
+            reason,
+            ..
+        } = &attempt.state
+        else {
+            continue;
+        };
+        let known = before.iter().any(|earlier| {
+            earlier.cell == attempt.cell
+                && earlier.number == attempt.number
+                && matches!(earlier.state, AttemptState::Finished { .. })
+        });
+        if known || (*result == RunState::Success && attempt.number == 1) {
+            continue;
+        }
+        events.push(GateEvent::AttemptFinished {
+            gate: key.gate.clone(),
+            snapshot: key.snapshot.clone(),
+            cell: attempt.cell.clone(),
+            number: attempt.number,
+            result: *result,
+            retry: *retry,
+            reason: reason.clone(),
+            run_url: attempt.run_url.clone(),
+        });
+    }
+    events
+}
 
 /// The last verdict the engine recorded for a snapshot, to notice changes without a query.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -204,12 +253,17 @@ impl Engine {
     }
 
     /// Takes in what gatebot's round for a snapshot has done so far (its attempts, as the store
-    /// holds them), so that verdicts see which cells the round still tries.
-    pub fn note_round(&self, key: &SnapshotKey, attempts: Vec<crate::rounds::Attempt>) {
-        let changed = {
+    /// holds them), so that verdicts see which cells the round still tries, and tells of the
+    /// round's start and of each attempt that ended.
+    pub fn note_round(&self, key: &SnapshotKey, attempts: Vec<Attempt>, cells: usize) {
+        let (events, changed) = {
             let mut tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-            tracker.set_round(&key.snapshot, attempts)
+            let events = round_events(key, tracker.attempts(&key.snapshot), &attempts, cells);
+            (events, tracker.set_round(&key.snapshot, attempts))
         };
+        for event in events {
+            self.emit(event);
+        }
         if changed {
             self.mark_dirty();
         }

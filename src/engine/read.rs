@@ -5,6 +5,8 @@
 //! engine stays the one owner of tracked snapshots, runs and Release decisions, and can change
 //! how it keeps them without touching its readers.
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 
 use super::{Engine, GateSpec, reconcile};
@@ -25,6 +27,8 @@ pub struct SnapshotFacts {
     pub verdict: Verdict,
     /// Cell by cell, in attempt order; empty when no round ran for the snapshot.
     pub attempts: Vec<Attempt>,
+    /// How the jobs of its failed, timed-out or retried cells usually fare, by job.
+    pub records: BTreeMap<String, JobRecord>,
     pub release: Option<ReleaseRecord>,
 }
 
@@ -46,27 +50,38 @@ impl Engine {
 
     /// The current verdict of a snapshot, evaluated now.
     pub fn verdict(&self, key: &SnapshotKey) -> Option<(Snapshot, Verdict)> {
+        let facts = self.evaluated(key)?;
+        Some((facts.snapshot, facts.verdict))
+    }
+
+    /// A snapshot evaluated now, with its round's attempts and its troubled jobs' records; the
+    /// Release is left for the caller to look up.
+    fn evaluated(&self, key: &SnapshotKey) -> Option<SnapshotFacts> {
         let spec = self.gate(&key.gate)?;
         let catalog = self.catalog(&key.gate)?;
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
         let snapshot = tracker.snapshot(&key.gate, &key.snapshot)?.clone();
         let now = self.inner.clock.now();
         let verdict = reconcile::evaluate_one(spec, &catalog, &tracker, &snapshot, now);
-        Some((snapshot, verdict))
+        let attempts = tracker.attempts(&key.snapshot).to_vec();
+        let window = spec.rounds.retry.history_window;
+        let records = tracker.job_records(&verdict, &attempts, window);
+        Some(SnapshotFacts {
+            snapshot,
+            verdict,
+            attempts,
+            records,
+            release: None,
+        })
     }
 
     /// What a tracked snapshot looks like now; `None` when no gate tracks it.
     pub async fn facts(&self, key: &SnapshotKey) -> Result<Option<SnapshotFacts>, StoreError> {
-        let Some((snapshot, verdict)) = self.verdict(key) else {
+        let Some(facts) = self.evaluated(key) else {
             return Ok(None);
         };
         let release = self.release(key).await?;
-        Ok(Some(SnapshotFacts {
-            snapshot,
-            verdict,
-            attempts: self.attempts(key),
-            release,
-        }))
+        Ok(Some(SnapshotFacts { release, ..facts }))
     }
 
     /// What every snapshot a gate tracks looks like now, oldest first.
@@ -76,17 +91,12 @@ impl Engine {
             .snapshots(gate)
             .into_iter()
             .filter_map(|snapshot| {
-                let (snapshot, verdict) = self.verdict(&snapshot.key())?;
+                let facts = self.evaluated(&snapshot.key())?;
                 let release = releases
                     .iter()
-                    .find(|release| release.snapshot == snapshot.name)
+                    .find(|release| release.snapshot == facts.snapshot.name)
                     .cloned();
-                Some(SnapshotFacts {
-                    attempts: self.attempts(&snapshot.key()),
-                    snapshot,
-                    verdict,
-                    release,
-                })
+                Some(SnapshotFacts { release, ..facts })
             })
             .collect())
     }
@@ -130,12 +140,6 @@ impl Engine {
             .filter(|run| before.is_none_or(|before| build_number(run) < before))
             .collect();
         JobRecord::of(runs.iter().copied(), window)
-    }
-
-    /// The attempts of gatebot's rounds for a snapshot, cell by cell; empty if none ran.
-    pub fn attempts(&self, key: &SnapshotKey) -> Vec<Attempt> {
-        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
-        tracker.attempts(&key.snapshot).to_vec()
     }
 
     /// The snapshots a gate tracks, oldest first.

@@ -4,14 +4,15 @@
 //! The store stays the source of truth; the tracker is rebuilt from it at start-up and updated
 //! as the engine records new facts.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rustc_hash::FxHashMap;
 
 use super::GateSpec;
 use crate::gate::model::digest_of;
-use crate::gate::{CellKey, JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot};
-use crate::rounds::{Attempt, cells_still_tried};
+use crate::gate::{CellKey, JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot, Verdict};
+use crate::rounds::evidence::is_troubled;
+use crate::rounds::{Attempt, JobRecord, cells_still_tried};
 use crate::store::{Store, StoreError};
 
 type RunKey = (String, String);
@@ -84,6 +85,26 @@ impl Tracker {
             .collect();
         runs.sort_by_key(|run| std::cmp::Reverse(run.build_id.parse::<u128>().unwrap_or(0)));
         runs
+    }
+
+    /// How the jobs of a verdict's troubled cells usually fare (see [`is_troubled`]), each over
+    /// its latest `window` finished runs.
+    pub fn job_records(
+        &self,
+        verdict: &Verdict,
+        attempts: &[Attempt],
+        window: usize,
+    ) -> BTreeMap<String, JobRecord> {
+        verdict
+            .cells
+            .iter()
+            .filter(|cell| is_troubled(cell, attempts))
+            .filter_map(|cell| cell.job.clone())
+            .map(|job| {
+                let record = JobRecord::of(self.job_runs(&job), window);
+                (job, record)
+            })
+            .collect()
     }
 
     /// Replaces what is known of a snapshot's round; returns whether anything changed.

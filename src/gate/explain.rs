@@ -3,19 +3,21 @@
 //! This is the text of `gatebot explain` and the body of `blocked-why`; both read the same
 //! verdict the engine acts on, so what people are told is what gatebot decided.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use jiff::Timestamp;
 
 use super::cell::{CellState, CellVerdict};
 use super::matrix::Matrix;
-use super::model::Snapshot;
+use super::model::{CellKey, Snapshot};
 use super::policy::{Policy, VersionCatalog};
 use super::verdict::{Decision, Verdict};
 
-/// Facts about the snapshot that are not part of the verdict but belong in the explanation
-/// (the release, a bypassed gate), each a full sentence.
-pub type Notes<'a> = &'a [String];
+/// Facts that are not part of the verdict but belong in the explanation: about the snapshot
+/// (the release, a bypassed gate), each a full sentence; and about single cells (the attempts
+/// gatebot made, how the job usually fares), each a line under its cell.
+pub type Notes<'a> = (&'a [String], &'a BTreeMap<CellKey, Vec<String>>);
 
 /// The full explanation of a verdict, as plain text.
 pub fn explain(
@@ -23,7 +25,7 @@ pub fn explain(
     catalog: &VersionCatalog,
     snapshot: &Snapshot,
     verdict: &Verdict,
-    notes: Notes<'_>,
+    (notes, cell_notes): Notes<'_>,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Snapshot {} (gate {})", snapshot.name, verdict.gate);
@@ -50,6 +52,9 @@ pub fn explain(
     out.push('\n');
     for cell in &verdict.cells {
         out.push_str(&cell_text(cell, catalog));
+        for line in cell_notes.get(&cell.key).into_iter().flatten() {
+            let _ = writeln!(out, "    {line}");
+        }
     }
     out
 }
@@ -120,7 +125,7 @@ pub fn matrix_text(policy: &Policy, catalog: &VersionCatalog, verdict: &Verdict)
         out.push('\n');
     }
     out.push_str(
-        "legend: ✓ passed  ✗ failed  … running  · waiting  ⚠ allowed failure (not GA)  ⏱ timed out  – n/a  * advisory\n",
+        "legend: ✓ passed  ✗ failed  … running  ↻ retrying  · waiting  ⚠ allowed failure (not GA)  ⏱ timed out  – n/a  * advisory\n",
     );
     out
 }

@@ -331,7 +331,13 @@ fn explain_names_the_failed_job_its_run_url_and_finish_time() {
     runs.retain(|r| r.job != failing);
     runs.push(run(&failing, 42, RunState::Failure));
     let verdict = decide(&policy, &catalog, &runs, t(7_200));
-    let text = explain::explain(&policy, &catalog, &snapshot(), &verdict, &[]);
+    let text = explain::explain(
+        &policy,
+        &catalog,
+        &snapshot(),
+        &verdict,
+        (&[], &Default::default()),
+    );
     assert!(text.contains("Verdict: BLOCKED"), "{text}");
     assert!(text.contains(&format!("logs/{failing}/42")), "{text}");
     assert!(text.contains(&t(3_600).to_string()), "{text}");

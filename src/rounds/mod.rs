@@ -6,21 +6,25 @@
 //! - [`attempt`]: one run of one cell, from the intent recorded before its trigger to its result;
 //! - [`plan`]: what a round does next — which cell to trigger (staggered, capped, never during a
 //!   `Retry-After`), which uncertain attempts to look for first, and when to look again;
+//! - [`evidence`]: what people are shown about a cell's attempts and its job's record;
 //! - [`retry`]: whether a failed attempt is retried, from how it failed and how the job usually
 //!   fares ([`history`]);
-//! - [`runner`]: the loop that carries rounds out through Gangway (`prow::gangway`).
-//!
-//! Not yet wired into `gatebot run`: there is no configuration for it yet (`[gangway]`, a gate's
-//! `runs = "triggered"`); a test or the sandbox starts a [`RoundRunner`] beside the engine.
+//! - [`policy`]: a gate's rounds as configured (`runs = "triggered"`, `[gates.rounds]`,
+//!   `[gates.retries]`);
+//! - [`runner`]: the loop that carries rounds out through Gangway (`prow::gangway`), started by
+//!   `gatebot run` when a gate runs its own tests and `[gangway]` says where Gangway is.
 
 pub mod attempt;
+pub mod evidence;
 pub mod history;
 pub mod plan;
+pub mod policy;
 pub mod retry;
 pub mod runner;
 
 pub use attempt::{Attempt, AttemptState, cells_still_tried};
 pub use history::{JobRecord, PassRate};
 pub use plan::{Moment, Pace, Plan, plan, round_done};
+pub use policy::{RoundPolicy, Runs, SNAPSHOT_ENV, default_env};
 pub use retry::{RetryDecision, RetryRule, decide_retry};
-pub use runner::{RoundRunner, RoundSettings, SNAPSHOT_ENV};
+pub use runner::{RoundRunner, RoundSettings};

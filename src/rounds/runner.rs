@@ -16,34 +16,32 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::plan::{Moment, Pace, plan, round_done};
-use super::retry::{RetryDecision, RetryRule, decide_retry};
+use super::plan::{Moment, plan, round_done};
+use super::policy::Runs;
+use super::retry::{RetryDecision, decide_retry};
 use crate::clock::Clock;
 use crate::engine::{Engine, GateSpec};
 use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
+use crate::prow::ProwClient;
 use crate::prow::gangway::{ExecutionStatus, GangwayClient, GangwayError, TriggerMarks};
-use crate::prow::{OPERATOR_IMAGE_ENV, ProwClient};
 use crate::repeat::repeat_until;
 use crate::store::{AttemptOutcome, Store, StoreError};
 
-/// The environment variable that names the snapshot under test, as the HyperShift gate sets it.
-pub const SNAPSHOT_ENV: &str = "KONFLUX_SNAPSHOT";
-
-/// How rounds run.
+/// How the runner runs; each gate's own pace, retries and environment are its `rounds`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoundSettings {
-    pub pace: Pace,
-    pub retry: RetryRule,
-    /// How often rounds are looked at.
+    /// How often rounds are looked at: the granularity of the stagger between triggers.
     pub every: Duration,
+    /// How often the executions in flight are asked how they stand. Jobs run for hours, and
+    /// every question is a Gangway request per execution, so this is slower than `every`.
+    pub follow_every: Duration,
 }
 
 impl Default for RoundSettings {
     fn default() -> Self {
         Self {
-            pace: Pace::default(),
-            retry: RetryRule::default(),
-            every: Duration::from_secs(10),
+            every: Duration::from_secs(5),
+            follow_every: Duration::from_secs(60),
         }
     }
 }
@@ -64,6 +62,7 @@ struct GateRounds {
     open: Option<SnapshotKey>,
     last_trigger: Option<Timestamp>,
     hold_until: Option<Timestamp>,
+    last_followed: Option<std::time::Instant>,
 }
 
 impl RoundRunner {
@@ -90,7 +89,7 @@ impl RoundRunner {
         let gates = tokio::sync::Mutex::new(HashMap::<String, GateRounds>::new());
         repeat_until(self.settings.every, shutdown, || async {
             let mut gates = gates.lock().await;
-            for gate in self.engine.gates() {
+            for gate in self.engine.gates().iter().filter(|gate| gate.runs == Runs::Triggered) {
                 let rounds = gates.entry(gate.name.clone()).or_default();
                 if let Err(error) = self.pass(gate, rounds).await {
                     tracing::warn!(gate = %gate.name, %error, "a round pass failed; the next pass resumes it");
@@ -109,32 +108,64 @@ impl RoundRunner {
         let key = snapshot.key();
         let cells = cells_of(gate);
         let cell_keys: Vec<CellKey> = cells.keys().cloned().collect();
-        let attempts = self.store.attempts(&key).await?;
-        for attempt in &attempts {
-            self.follow(&key, &cells, attempt).await?;
+        let follow_due = rounds
+            .last_followed
+            .is_none_or(|last| last.elapsed() >= self.settings.follow_every);
+        if follow_due {
+            for attempt in &self.store.attempts(&key).await? {
+                self.follow(gate, &key, &cells, attempt).await?;
+            }
+            rounds.last_followed = Some(std::time::Instant::now());
         }
         let attempts = self.store.attempts(&key).await?;
-        self.engine.note_round(&key, attempts.clone());
+        self.engine
+            .note_round(&key, attempts.clone(), cell_keys.len());
         if round_done(&cell_keys, &attempts) {
             tracing::info!(snapshot = %key, "round finished");
             rounds.open = None;
             return Ok(());
         }
-        let now = self.clock.now();
-        let moment = Moment {
-            now,
-            last_trigger: rounds.last_trigger,
-            hold_until: rounds.hold_until,
-        };
-        let next = plan(&cell_keys, &attempts, &self.settings.pace, moment);
+        let next = plan(
+            &cell_keys,
+            &attempts,
+            &gate.rounds.pace,
+            self.moment(rounds),
+        );
         for (cell, number) in &next.find {
             self.find(&key, &cells, &attempts, cell, *number).await?;
         }
-        if let Some((cell, number)) = next.trigger {
-            self.trigger(&snapshot, &cells[&cell], &cell, number, rounds)
+        // Every trigger that is due now goes out in this pass (all of them at once with no
+        // stagger), each planned afresh; a cell whose claim another replica won comes up again,
+        // so the passes are bounded by the cells.
+        let mut due = next.trigger;
+        for _ in 0..cell_keys.len() {
+            let Some((cell, number)) = due else { break };
+            let envs = gate.rounds.env_for(&snapshot);
+            let triggered = self
+                .trigger(&snapshot, &cells[&cell], &envs, &cell, number, rounds)
                 .await?;
+            if !triggered {
+                break;
+            }
+            let attempts = self.store.attempts(&key).await?;
+            due = plan(
+                &cell_keys,
+                &attempts,
+                &gate.rounds.pace,
+                self.moment(rounds),
+            )
+            .trigger;
         }
         Ok(())
+    }
+
+    /// What the planner needs to know of this moment.
+    fn moment(&self, rounds: &GateRounds) -> Moment {
+        Moment {
+            now: self.clock.now(),
+            last_trigger: rounds.last_trigger,
+            hold_until: rounds.hold_until,
+        }
     }
 
     /// The snapshot whose round is open, or the newest snapshot if a round may start for it.
@@ -183,6 +214,7 @@ impl RoundRunner {
     /// execution ended, the result and whether the cell is to run again, with the evidence.
     async fn follow(
         &self,
+        gate: &GateSpec,
         key: &SnapshotKey,
         cells: &BTreeMap<CellKey, String>,
         attempt: &Attempt,
@@ -213,14 +245,10 @@ impl RoundRunner {
                 let build = execution
                     .location()
                     .and_then(|location| location.build_id.parse().ok());
-                let window = self.settings.retry.history_window;
-                let record = self.engine.job_record(&cells[&attempt.cell], window, build);
-                Some(decide_retry(
-                    &self.settings.retry,
-                    failed,
-                    attempt.number,
-                    record.rate,
-                ))
+                let rule = gate.rounds.retry_for(&attempt.cell);
+                let job = &cells[&attempt.cell];
+                let record = self.engine.job_record(job, rule.history_window, build);
+                Some(decide_retry(&rule, failed, attempt.number, record.rate))
             }
         };
         let (retry, reason) = match &decision {
@@ -287,15 +315,17 @@ impl RoundRunner {
         }
     }
 
-    /// Records the intent, then triggers; only the caller whose intent was recorded triggers.
+    /// Records the intent, then triggers `job` with `envs`; only the caller whose intent was
+    /// recorded triggers. Returns whether Gangway accepted the trigger.
     async fn trigger(
         &self,
         snapshot: &Snapshot,
         job: &str,
+        envs: &BTreeMap<String, String>,
         cell: &CellKey,
         number: u32,
         rounds: &mut GateRounds,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         let key = snapshot.key();
         let now = self.clock.now();
         if !self
@@ -303,16 +333,12 @@ impl RoundRunner {
             .intend_attempt(&key, cell, number, job, now)
             .await?
         {
-            return Ok(());
+            return Ok(false);
         }
-        let envs = BTreeMap::from([
-            (OPERATOR_IMAGE_ENV.to_string(), snapshot.image.clone()),
-            (SNAPSHOT_ENV.to_string(), snapshot.name.clone()),
-        ]);
         let annotations = marks(&key, cell, number).annotations();
         let triggered = self
             .gangway
-            .trigger(job, &envs, &BTreeMap::new(), &annotations)
+            .trigger(job, envs, &BTreeMap::new(), &annotations)
             .await;
         // The stagger counts from the answer, so that triggers reach Gangway at least that far
         // apart whatever the network does.
@@ -321,18 +347,20 @@ impl RoundRunner {
             Ok(execution) => {
                 self.store
                     .attempt_triggered(&key, cell, number, &execution.id, now)
-                    .await
+                    .await?;
+                Ok(true)
             }
             Err(error) if error.may_have_triggered() => {
                 tracing::warn!(%error, snapshot = %key, %cell, "a trigger may have happened; looking for it before anything else");
-                Ok(())
+                Ok(false)
             }
             Err(error) => {
                 if let GangwayError::RateLimited { until, .. } = &error {
                     rounds.hold_until = Some(*until);
                 }
                 tracing::warn!(%error, snapshot = %key, %cell, "the trigger did not happen; it is tried again");
-                self.store.withdraw_attempt(&key, cell, number).await
+                self.store.withdraw_attempt(&key, cell, number).await?;
+                Ok(false)
             }
         }
     }

@@ -10,11 +10,11 @@ use super::player::short_digest;
 use crate::engine::GateEvent;
 use crate::engine::SnapshotFacts;
 use crate::gate::explain::matrix_text;
-use crate::gate::{Policy, VersionCatalog, release_line, verdict_line};
+use crate::gate::{Policy, RunState, VersionCatalog, release_line, verdict_line};
 
 /// The matrix legend; shown once under the blocks instead of under every matrix.
 pub const LEGEND: &str =
-    "✓ passed  ✗ failed  … running  · waiting  ⚠ allowed (not GA)  – n/a  * advisory";
+    "✓ passed  ✗ failed  … running  ↻ retrying  · waiting  ⚠ allowed (not GA)  – n/a  * advisory";
 
 /// The full status of one snapshot.
 pub fn status_block(
@@ -74,6 +74,29 @@ pub fn event_text(event: &GateEvent) -> String {
                 cell.key,
                 cell.reason()
             )
+        }
+        GateEvent::RoundStarted {
+            snapshot, cells, ..
+        } => format!("{snapshot}: round started, {cells} jobs to trigger through Gangway"),
+        GateEvent::AttemptFinished {
+            snapshot,
+            cell,
+            number,
+            result,
+            retry,
+            reason,
+            ..
+        } => {
+            let next = match (retry, *result == RunState::Success) {
+                (_, true) => "passed".to_string(),
+                (true, false) => format!("ended {result}; running it again"),
+                (false, false) => format!("ended {result}; not retried"),
+            };
+            let reason = reason
+                .as_deref()
+                .map(|r| format!(": {r}"))
+                .unwrap_or_default();
+            format!("{snapshot}: {cell} attempt {number} {next}{reason}")
         }
         GateEvent::ReleaseCreated {
             snapshot, release, ..

@@ -6,7 +6,7 @@
 //! snapshot, a new tally) get no reply; the thread keeps what happened, in order.
 
 use crate::engine::GateEvent;
-use crate::gate::{CellState, CellVerdict, Decision, RunRef};
+use crate::gate::{CellKey, CellState, CellVerdict, Decision, RunRef, RunState};
 
 use crate::chat::mrkdwn;
 
@@ -39,6 +39,38 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
             snapshot,
             cell,
         } => for_snapshot(gate, snapshot, blocked_cell(cell)),
+        GateEvent::RoundStarted {
+            gate,
+            snapshot,
+            cells,
+        } => for_snapshot(
+            gate,
+            snapshot,
+            format!(
+                ":arrows_counterclockwise: Round started: gatebot triggers the {cells} jobs of the matrix for this snapshot through Gangway."
+            ),
+        ),
+        GateEvent::AttemptFinished {
+            gate,
+            snapshot,
+            cell,
+            number,
+            result,
+            retry,
+            reason,
+            run_url,
+        } => for_snapshot(
+            gate,
+            snapshot,
+            attempt_finished(
+                cell,
+                *number,
+                *result,
+                *retry,
+                reason.as_deref(),
+                run_url.as_deref(),
+            ),
+        ),
         GateEvent::ReleaseCreated {
             gate,
             snapshot,
@@ -150,6 +182,31 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
 
 /// The reply for a Release created in an emergency: the gate did not pass, so it must not
 /// read like one that did.
+/// An attempt of a round that ended: a retry that passed, or a failure and what follows.
+fn attempt_finished(
+    cell: &CellKey,
+    number: u32,
+    result: RunState,
+    retry: bool,
+    reason: Option<&str>,
+    run_url: Option<&str>,
+) -> String {
+    let run = match run_url {
+        Some(url) => mrkdwn::link(url, &format!("attempt {number}")),
+        None => format!("attempt {number}"),
+    };
+    let reason = reason
+        .map(|reason| format!(": {}", mrkdwn::escape(reason)))
+        .unwrap_or_default();
+    match (result, retry) {
+        (RunState::Success, _) => format!(":white_check_mark: *{cell}* passed on {run}."),
+        (_, true) => {
+            format!(":repeat: *{cell}* {run} ended {result}; gatebot runs it again{reason}.")
+        }
+        (_, false) => format!(":no_entry: *{cell}* {run} ended {result}; not retried{reason}."),
+    }
+}
+
 pub fn emergency_release_created(release: &str, namespace: &str) -> String {
     format!(
         ":rotating_light: Emergency Release {} created in {} without the gate; it requires review.",

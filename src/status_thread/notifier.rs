@@ -340,6 +340,8 @@ fn subject(event: &GateEvent) -> Option<SnapshotKey> {
         GateEvent::SnapshotTracked { gate, snapshot }
         | GateEvent::VerdictChanged { gate, snapshot, .. }
         | GateEvent::CellBlocked { gate, snapshot, .. }
+        | GateEvent::RoundStarted { gate, snapshot, .. }
+        | GateEvent::AttemptFinished { gate, snapshot, .. }
         | GateEvent::ReleaseCreated { gate, snapshot, .. }
         | GateEvent::ReleaseCreateFailed { gate, snapshot, .. }
         | GateEvent::ReleaseFinished { gate, snapshot, .. }

@@ -16,6 +16,7 @@ use crate::gate::{
     CellState, CellVerdict, Decision, Policy, ReleaseRecord, Snapshot, Verdict, VersionCatalog,
     release_line, verdict_line,
 };
+use crate::rounds::evidence::is_troubled;
 
 /// Hex digits of a digest shown after `sha256:`; twelve tell images apart, as `docker images`.
 const SHORT_DIGEST_HEX: usize = 12;
@@ -24,10 +25,11 @@ const SHORT_REVISION: usize = 12;
 /// Follows the symbol of an advisory cell, which is shown but never holds the gate.
 const ADVISORY_MARK: &str = "†";
 /// The symbols the legend explains, in the order it lists them.
-const LEGEND: [CellState; 7] = [
+const LEGEND: [CellState; 8] = [
     CellState::Passed,
     CellState::Failed,
     CellState::Running,
+    CellState::Retrying,
     CellState::Waiting,
     CellState::AllowedFailure,
     CellState::TimedOut,
@@ -53,6 +55,9 @@ pub fn status_message(
     for row in &matrix.rows {
         message = message.section(&row_text(row, &matrix.columns, catalog));
     }
+    if let Some(attempts) = attempts_text(facts) {
+        message = message.section(&attempts);
+    }
     if let Some(release) = &facts.release {
         message = message.section(&release_text(release, release_url));
     }
@@ -65,6 +70,48 @@ pub fn status_message(
             "`gatebot explain {}`",
             mrkdwn::escape(&snapshot.name)
         ))
+}
+
+/// The attempts of gatebot's round for each troubled cell, each linked to its run, and how the
+/// cell's job usually fares; `None` when no cell is troubled.
+fn attempts_text(facts: &SnapshotFacts) -> Option<String> {
+    let lines: Vec<String> = facts
+        .verdict
+        .cells
+        .iter()
+        .filter(|cell| is_troubled(cell, &facts.attempts))
+        .filter_map(|cell| {
+            let attempts: Vec<String> = facts
+                .attempts
+                .iter()
+                .filter(|attempt| attempt.cell == cell.key)
+                .map(|attempt| {
+                    let label = format!("attempt {}", attempt.number);
+                    let label = match &attempt.run_url {
+                        Some(url) => mrkdwn::link(url, &label),
+                        None => label,
+                    };
+                    format!("{label} {}", mrkdwn::escape(&attempt.outcome()))
+                })
+                .collect();
+            if attempts.is_empty() {
+                return None;
+            }
+            let record = cell
+                .job
+                .as_ref()
+                .and_then(|job| facts.records.get(job))
+                .map(|record| format!(" — the job {}", mrkdwn::escape(&record.to_string())))
+                .unwrap_or_default();
+            Some(format!(
+                "{} *{}*: {}{record}",
+                cell.state.symbol(),
+                cell.key,
+                attempts.join("; ")
+            ))
+        })
+        .collect();
+    (!lines.is_empty()).then(|| lines.join("\n"))
 }
 
 /// What was built and when: the image digest, the commit, the creation time.
@@ -321,6 +368,7 @@ mod tests {
             snapshot,
             verdict,
             attempts: Vec::new(),
+            records: Default::default(),
             release: None,
         }
     }

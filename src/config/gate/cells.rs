@@ -1,6 +1,6 @@
 //! `[[gates.cells]]`: exceptions to the matrix for single cells — a different job, a cell that
-//! does not apply (an upgrade check before a version's first z-stream), or a cell that only
-//! advises.
+//! does not apply (an upgrade check before a version's first z-stream), a cell that only
+//! advises, or a cell that retries a failure more or less often than the gate.
 
 use std::fmt::Display;
 
@@ -25,6 +25,8 @@ pub(super) struct CellOverride {
     pub applicable: bool,
     /// Replaces the check's `required` for this cell.
     pub required: Option<bool>,
+    /// Replaces the gate's `[gates.retries] count` for this cell.
+    pub retries: Option<u32>,
 }
 
 /// The gate's matrix axes, each `None` when it could not be read (its problem is already
@@ -45,6 +47,7 @@ pub(super) struct CellSection {
     job: Option<Spanned<String>>,
     applicable: Option<bool>,
     required: Option<bool>,
+    retries: Option<Spanned<i64>>,
 }
 
 pub(super) fn validate(
@@ -110,15 +113,21 @@ fn validate_one(
         report,
     );
     let job = report.optional(&place.key("job"), cell.job.as_ref(), JobTemplate::parse);
-    let changes_nothing =
-        cell.job.is_none() && cell.applicable.is_none() && cell.required.is_none();
+    let retries = match &cell.retries {
+        None => Some(None),
+        Some(retries) => report.count(&place.key("retries"), retries, 0).map(Some),
+    };
+    let changes_nothing = cell.job.is_none()
+        && cell.applicable.is_none()
+        && cell.required.is_none()
+        && cell.retries.is_none();
     if changes_nothing {
         report.add(
             &place.path,
             place.span.clone(),
             Invalid::new(
                 "changes nothing about the cell",
-                "set `job`, `applicable` or `required`, or remove this override",
+                "set `job`, `applicable`, `required` or `retries`, or remove this override",
             ),
         );
     }
@@ -162,6 +171,7 @@ fn validate_one(
         job: job?,
         applicable: cell.applicable.unwrap_or(true),
         required: cell.required,
+        retries: retries?,
     })
 }
 

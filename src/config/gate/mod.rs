@@ -7,11 +7,13 @@
 mod cells;
 mod checks;
 mod matrix;
+mod rounds;
 mod section;
 mod versions;
 
 use crate::gate::{Policy, VersionCatalog};
 use crate::release_streams::ConfiguredVersions;
+use crate::rounds::{RoundPolicy, Runs};
 
 pub(super) use section::{GatesSection, validate_gates};
 
@@ -59,6 +61,10 @@ pub struct GateConfig {
     /// set, else `ga`. The engine starts from it; with `[release_streams]` it follows the
     /// release-controller's answer instead (`Engine::catalog`).
     pub catalog: VersionCatalog,
+    /// Who starts the runs that test the gate's snapshots: Prow's periodics, or gatebot itself.
+    pub runs: Runs,
+    /// How gatebot's rounds run for the gate when `runs` is `Triggered`.
+    pub rounds: RoundPolicy,
 }
 
 #[cfg(test)]

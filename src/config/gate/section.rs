@@ -17,8 +17,10 @@ use super::super::report::{Place, Report};
 use super::cells::{self, Axes, CellSection};
 use super::checks::{self, ChecksSection};
 use super::matrix::Matrix;
+use super::rounds::{self, RetriesSection, RoundsSection};
 use super::versions::{self, VersionSection};
 use super::{GateConfig, ReleaseMode};
+use crate::rounds::Runs;
 
 /// How long a cell may wait for a finished run, counted from the snapshot's creation, when the
 /// gate does not say: long enough for a nightly periodic to come round and finish.
@@ -55,6 +57,9 @@ pub(in crate::config) struct GateSection {
     versions: Option<Spanned<Vec<Spanned<VersionSection>>>>,
     checks: Option<ChecksSection>,
     cells: Vec<Spanned<CellSection>>,
+    runs: Option<Spanned<String>>,
+    rounds: Option<Spanned<RoundsSection>>,
+    retries: Option<Spanned<RetriesSection>>,
 }
 
 /// The `gates` list: at least one gate, names unique.
@@ -202,6 +207,24 @@ impl GateSection {
             checks: check_axis.as_deref(),
         };
         let overrides = cells::validate(&place.key("cells"), &self.cells, &axes, report);
+        let runs = report.setting(
+            &place.key("runs"),
+            self.runs.as_ref(),
+            Runs::Periodic.into(),
+            rounds::runs,
+        );
+        let cell_retries = overrides
+            .iter()
+            .flatten()
+            .filter_map(|cell| Some((cell.key.clone(), cell.retries?)))
+            .collect();
+        let round_policy = rounds::validate(
+            place,
+            self.rounds.as_ref(),
+            self.retries.as_ref(),
+            cell_retries,
+            report,
+        );
 
         let (name, versions, platforms, checks) = (name?, versions?, platforms?, checks?);
         let release_plan = release_plan?;
@@ -239,6 +262,8 @@ impl GateSection {
             policy,
             catalog: GaCatalog::decide(&configured, None, false).version_catalog(),
             versions: configured,
+            runs: runs?,
+            rounds: round_policy?,
         })
     }
 }

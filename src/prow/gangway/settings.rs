@@ -1,9 +1,10 @@
 //! What the Gangway client needs to know: where Gangway is, the token it accepts, and how hard
-//! to try when it misbehaves. Plain data with OpenShift CI's defaults; reading it from the
-//! configuration file comes with the code that triggers jobs.
+//! to try when it misbehaves. Plain data with OpenShift CI's defaults, or read from `[gangway]`
+//! with the token from the variable it names.
 
 use std::time::Duration;
 
+use crate::config::GangwayConfig;
 use crate::jira::Secret;
 use crate::prow::RetryPolicy;
 
@@ -26,6 +27,22 @@ pub struct GangwaySettings {
 }
 
 impl GangwaySettings {
+    /// The settings of `[gangway]`, with the token read from the variable it names.
+    pub fn from_config(config: &GangwayConfig) -> Result<Self, String> {
+        let token = std::env::var(&config.token_env).map_err(|_| {
+            format!(
+                "the Gangway token is missing: set the environment variable {} (named by \
+                 gangway.token_env)",
+                config.token_env
+            )
+        })?;
+        Ok(Self {
+            url: config.url.to_string(),
+            request_timeout: config.request_timeout.unsigned_abs(),
+            ..Self::new(Secret::new(token))
+        })
+    }
+
     /// OpenShift CI's Gangway with this token, and default timeouts and retries.
     pub fn new(token: Secret) -> Self {
         Self {
