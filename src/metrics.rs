@@ -202,7 +202,9 @@ impl Metrics {
             }
             GateEvent::SnapshotTracked { .. }
             | GateEvent::VersionBecameGa { .. }
-            | GateEvent::AttemptFinished { .. } => {}
+            | GateEvent::AttemptFinished { .. }
+            | GateEvent::GangwayTrouble { .. }
+            | GateEvent::GangwayRecovered { .. } => {}
         }
     }
 }

@@ -23,7 +23,10 @@ use gatebot_emulators::slack::SlackEmulator;
 use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 
+use gatebot::rounds::AttemptState;
+use gatebot::store::Store;
 use support::chat::{self, snapshot_name};
+use support::database::Database;
 use support::{Running, all_jobs, gate, wait_until};
 
 const LIMIT: Duration = Duration::from_secs(30);
@@ -376,4 +379,209 @@ async fn retries_run_out_and_the_snapshot_stays_blocked() {
         assert!(answer.contains(attempt), "{attempt} in {answer}");
     }
     assert!(answer.contains("no retry is left"), "{answer}");
+}
+
+#[tokio::test]
+async fn killed_between_a_trigger_and_its_record_the_restarted_gatebot_finds_the_run_and_triggers_it_once()
+ {
+    let world = world().await;
+    let gangway = gangway(&world, &[]).await;
+    // The first trigger is carried out but its answer never arrives, and Prow takes a while to
+    // schedule it, so the first process cannot find it before it is killed.
+    for job in all_jobs() {
+        gangway.set_job(
+            job,
+            JobBehaviour::default()
+                .scheduled_after(Duration::from_millis(400))
+                .running_between(Duration::from_millis(50), Duration::from_millis(100))
+                .passing(1.0),
+        );
+    }
+    gangway.inject(Fault::answer_dropped().on(Route::Trigger).times(1));
+    let first = Running::start(&world).await;
+    let rounds = runner(&world, &first, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+    wait_until("the first trigger reached Gangway", LIMIT, || async {
+        !gangway.executions().is_empty()
+    })
+    .await;
+    rounds.abort();
+    first.kill().await;
+    let key = SnapshotKey::new(&gate().name, snapshot_name(1));
+    let store = world.store().await;
+    let attempts = store.attempts(&key).await.unwrap();
+    assert!(
+        matches!(attempts.as_slice(), [only] if matches!(only.state, AttemptState::Intended { .. })),
+        "killed with the trigger carried out but not recorded: {attempts:?}"
+    );
+
+    let second = Running::start_on(&world, store).await;
+    let rounds = runner(&world, &second, &gangway);
+    wait_until(
+        "the restarted gatebot releases the snapshot",
+        LIMIT,
+        || async { !world.releases(NS).is_empty() },
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(
+        triggered, expected,
+        "the lost trigger was found, not repeated"
+    );
+    assert_eq!(world.releases(NS).len(), 1);
+}
+
+#[tokio::test]
+async fn two_replicas_on_one_store_trigger_every_cell_once_and_make_one_release() {
+    for database in Database::all("rounds_two_replicas").await {
+        let world = world().await;
+        let gangway = gangway(&world, &[]).await;
+        let one = Running::start_on(&world, Store::open(&database.url).await.unwrap()).await;
+        let other = Running::start_on(&world, Store::open(&database.url).await.unwrap()).await;
+        let runners = [
+            runner(&world, &one, &gangway),
+            runner(&world, &other, &gangway),
+        ];
+        world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+        wait_until("the gate releases the snapshot", LIMIT, || async {
+            !world.releases(NS).is_empty()
+        })
+        .await;
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        for runner in runners {
+            runner.abort();
+        }
+        let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+        triggered.sort();
+        let mut expected = all_jobs();
+        expected.sort();
+        assert_eq!(triggered, expected, "{}: each cell once", database.url);
+        assert_eq!(world.releases(NS).len(), 1, "{}", database.url);
+    }
+}
+
+#[tokio::test]
+async fn a_snapshot_superseded_during_a_round_may_still_release_and_the_next_round_tests_the_newest()
+ {
+    let world = world().await;
+    let gangway = gangway(&world, &[]).await;
+    let running = Running::start(&world).await;
+    let rounds = runner(&world, &running, &gangway);
+    let (first, second, third) = (snapshot_name(1), snapshot_name(2), snapshot_name(3));
+    world.publish_snapshot(&gate(), &first, &digest(1));
+    wait_until("the first round started", LIMIT, || async {
+        !gangway.executions().is_empty()
+    })
+    .await;
+    world.publish_snapshot(&gate(), &second, &digest(2));
+    world.publish_snapshot(&gate(), &third, &digest(3));
+    wait_until("two releases", LIMIT, || async {
+        world.releases(NS).len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+
+    let released: Vec<String> = world
+        .releases(NS)
+        .iter()
+        .map(|release| release["spec"]["snapshot"].as_str().unwrap().to_string())
+        .collect();
+    assert!(
+        released.contains(&first) && released.contains(&third),
+        "the round in flight released its snapshot, the next round the newest: {released:?}"
+    );
+    let executions = gangway.executions();
+    let of = |snapshot: &str| -> Vec<_> {
+        executions
+            .iter()
+            .filter(|e| e.options.envs[SNAPSHOT_ENV] == snapshot)
+            .collect()
+    };
+    assert_eq!(of(&first).len(), all_jobs().len());
+    assert!(
+        of(&second).is_empty(),
+        "no round for a snapshot superseded before it started"
+    );
+    assert_eq!(of(&third).len(), all_jobs().len());
+    let first_round_ended = of(&first).iter().map(|e| e.completes_at).max().unwrap();
+    let next_round_began = of(&third).iter().map(|e| e.created_at).min().unwrap();
+    assert!(
+        next_round_began >= first_round_ended,
+        "one round at a time: the next began {next_round_began}, the first ended {first_round_ended}"
+    );
+}
+
+#[tokio::test]
+async fn gangway_down_says_so_in_status_and_the_channel_loses_nothing_and_the_round_resumes() {
+    let world = world().await;
+    let slack = SlackEmulator::start(chat::workspace(&[(chat::VISITOR, "victor")]))
+        .await
+        .unwrap();
+    let gangway = gangway(&world, &[]).await;
+    // Every call fails until the faults are cleared.
+    gangway.inject(Fault::status(503).until(jiff::Timestamp::MAX));
+    let bot = chat::Bot::start(&world, &slack).await;
+    let mut events = bot.running.engine.subscribe();
+    let rounds = runner(&world, &bot.running, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+    wait_until("gatebot notices Gangway is down", LIMIT, || async {
+        bot.running.engine.gangway_trouble().is_some()
+    })
+    .await;
+    slack.slash_command(chat::VISITOR, chat::CHANNEL, "status");
+    wait_until(
+        "status says the rounds cannot use Gangway",
+        LIMIT,
+        || async {
+            slack.ephemerals(chat::CHANNEL).iter().any(|answer| {
+                chat::everything_in_ephemeral(answer)
+                    .contains("gatebot's rounds cannot use it since")
+            })
+        },
+    )
+    .await;
+    assert!(gangway.executions().is_empty());
+    assert!(world.releases(NS).is_empty());
+
+    gangway.clear_faults();
+    wait_until("the round resumes and releases", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+    assert!(bot.running.engine.gangway_trouble().is_none());
+    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(triggered, expected, "nothing lost, nothing doubled");
+    let mut told = (0, 0);
+    while let Ok(event) = events.try_recv() {
+        match event {
+            GateEvent::GangwayTrouble { .. } => told.0 += 1,
+            GateEvent::GangwayRecovered { .. } => told.1 += 1,
+            _ => {}
+        }
+    }
+    assert_eq!(told, (1, 1), "the trouble and its end, each told once");
+    wait_until("the channel heard of both", LIMIT, || async {
+        let channel: Vec<String> = chat::top_level(&slack)
+            .iter()
+            .map(chat::everything_in)
+            .collect();
+        channel
+            .iter()
+            .any(|text| text.contains("cannot use Gangway"))
+            && channel
+                .iter()
+                .any(|text| text.contains("Gangway answers again"))
+    })
+    .await;
 }

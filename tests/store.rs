@@ -2,10 +2,11 @@
 //! `GATEBOT_TEST_POSTGRES_URL` names a server (CI sets it when one answers on 127.0.0.1:5432).
 //! Each Postgres test gets a database of its own.
 
+mod support;
+
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
-use sqlx::Executor;
 
 use gatebot::approvals::{Approval, ApprovalKind, ApprovalRequest, Closing, RequestState};
 use gatebot::emergency::EmergencyRequest;
@@ -17,64 +18,13 @@ use gatebot::rounds::{Attempt, AttemptState};
 use gatebot::store::{
     AttemptOutcome, AuditEntry, ReleasePlanCheck, RunChange, Store, UnexpectedRelease,
 };
+use support::database::Database;
 
 fn at(seconds: i64) -> Timestamp {
     Timestamp::from_second(1_800_000_000 + seconds).unwrap()
 }
 
 /// A place for one test's data, removed when dropped (SQLite) or at the next run (Postgres).
-struct Database {
-    url: String,
-    _dir: Option<tempfile::TempDir>,
-}
-
-impl Database {
-    async fn sqlite() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let url = format!(
-            "sqlite://{}?mode=rwc",
-            dir.path().join("gatebot.db").display()
-        );
-        Self {
-            url,
-            _dir: Some(dir),
-        }
-    }
-
-    async fn postgres(test: &str) -> Option<Self> {
-        let server = std::env::var("GATEBOT_TEST_POSTGRES_URL").ok()?;
-        sqlx::any::install_default_drivers();
-        let admin = sqlx::AnyPool::connect(&server)
-            .await
-            .expect("Postgres answers");
-        let name = format!("gatebot_{test}");
-        admin
-            .execute(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name}"
-            )))
-            .await
-            .unwrap();
-        admin
-            .execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .await
-            .unwrap();
-        let base = server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base);
-        Some(Self {
-            url: format!("{base}/{name}"),
-            _dir: None,
-        })
-    }
-
-    /// SQLite, then Postgres when available.
-    async fn all(test: &str) -> Vec<Self> {
-        let mut databases = vec![Self::sqlite().await];
-        databases.extend(Self::postgres(test).await);
-        databases
-    }
-}
-
 fn snapshot(name: &str) -> Snapshot {
     Snapshot {
         gate: "ho".into(),

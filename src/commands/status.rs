@@ -1,11 +1,13 @@
 //! `status`: the snapshots each gate tracks, newest first, with their verdicts and Releases,
-//! and how often the gate was skipped by emergency releases.
+//! how often the gate was skipped by emergency releases, and, first, whether gatebot's rounds
+//! cannot use Gangway.
 
 use super::answers::status as status_text;
 use super::context::Context;
 use crate::chat::Answer;
 use crate::emergency::emergency_rate;
 use crate::engine::ReleaseMode;
+use crate::gate::explain::age;
 use crate::store::StoreError;
 
 /// How many snapshots per gate the answer shows; older ones are counted, not listed.
@@ -13,6 +15,14 @@ const SHOWN_PER_GATE: usize = 10;
 
 pub async fn status(context: &Context<'_>) -> Result<Answer, StoreError> {
     let mut text = String::new();
+    if let Some(trouble) = context.engine.gangway_trouble() {
+        text.push_str(&format!(
+            "Gangway: gatebot's rounds cannot use it since {} ({} ago): {}. They wait and resume on their own; nothing is lost.\n",
+            trouble.since,
+            age(trouble.since, context.now),
+            trouble.problem
+        ));
+    }
     for gate in context.engine.gates() {
         let snapshots = context.engine.snapshots(&gate.name);
         let mode = match gate.release_mode {

@@ -3,6 +3,8 @@
 //! Events are facts after they were recorded in the store, so a listener that misses one can
 //! always re-read the store; they exist so nobody has to poll.
 
+use jiff::Timestamp;
+
 use crate::gate::{CellKey, CellVerdict, Decision, OcpVersion, RunState};
 
 /// Something the engine observed or did.
@@ -41,6 +43,11 @@ pub enum GateEvent {
         reason: Option<String>,
         run_url: Option<String>,
     },
+    /// gatebot's rounds cannot reach Gangway, or Gangway refuses them; they wait and resume on
+    /// their own. Told once when the trouble starts.
+    GangwayTrouble { since: Timestamp, problem: String },
+    /// Gangway answers again after trouble that began at `since`.
+    GangwayRecovered { since: Timestamp },
     /// The Release exists in the cluster (created now, or found created by an earlier attempt).
     ReleaseCreated {
         gate: String,

@@ -123,9 +123,18 @@ struct Inner {
     dirty: Notify,
     events: broadcast::Sender<GateEvent>,
     ready: watch::Sender<Readiness>,
+    /// What keeps gatebot's rounds from Gangway now, if anything.
+    gangway_trouble: Mutex<Option<GangwayTrouble>>,
     /// Serialises release creation within this process; other replicas are handled by the
     /// store's uniqueness and the deterministic Release name.
     acting: tokio::sync::Mutex<()>,
+}
+
+/// Gangway cannot be reached or refuses gatebot's rounds: since when, and the latest problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GangwayTrouble {
+    pub since: jiff::Timestamp,
+    pub problem: String,
 }
 
 /// What has to have happened before the engine reports ready.
@@ -196,6 +205,7 @@ impl Engine {
                 dirty: Notify::new(),
                 events,
                 ready,
+                gangway_trouble: Mutex::new(None),
                 acting: tokio::sync::Mutex::new(()),
             }),
         })
@@ -267,6 +277,54 @@ impl Engine {
         if changed {
             self.mark_dirty();
         }
+    }
+
+    /// Takes in how gatebot's last call to Gangway went: `Some(problem)` when it could not
+    /// reach Gangway or was refused, `None` when it answered. The start and the end of a
+    /// trouble are told once each.
+    pub fn note_gangway(&self, problem: Option<String>) {
+        let now = self.inner.clock.now();
+        let event = {
+            let mut trouble = self
+                .inner
+                .gangway_trouble
+                .lock()
+                .expect("gangway lock poisoned");
+            match (trouble.as_mut(), problem) {
+                (None, None) => None,
+                (Some(known), Some(problem)) => {
+                    known.problem = problem;
+                    None
+                }
+                (None, Some(problem)) => {
+                    *trouble = Some(GangwayTrouble {
+                        since: now,
+                        problem: problem.clone(),
+                    });
+                    Some(GateEvent::GangwayTrouble {
+                        since: now,
+                        problem,
+                    })
+                }
+                (Some(known), None) => {
+                    let since = known.since;
+                    *trouble = None;
+                    Some(GateEvent::GangwayRecovered { since })
+                }
+            }
+        };
+        if let Some(event) = event {
+            self.emit(event);
+        }
+    }
+
+    /// What keeps gatebot's rounds from Gangway now, if anything.
+    pub fn gangway_trouble(&self) -> Option<GangwayTrouble> {
+        self.inner
+            .gangway_trouble
+            .lock()
+            .expect("gangway lock poisoned")
+            .clone()
     }
 
     fn mark_dirty(&self) {

@@ -137,24 +137,21 @@ impl RoundRunner {
         // Every trigger that is due now goes out in this pass (all of them at once with no
         // stagger), each planned afresh; a cell whose claim another replica won comes up again,
         // so the passes are bounded by the cells.
-        let mut due = next.trigger;
+        let (mut due, mut attempts) = (next.trigger, attempts);
         for _ in 0..cell_keys.len() {
             let Some((cell, number)) = due else { break };
             let envs = gate.rounds.env_for(&snapshot);
-            let triggered = self
-                .trigger(&snapshot, &cells[&cell], &envs, &cell, number, rounds)
-                .await?;
-            if !triggered {
+            let lost = lost_intent(&attempts, &cell, number);
+            let job = (cells[&cell].as_str(), &envs);
+            if !self
+                .trigger(&snapshot, job, (&cell, number, lost), rounds)
+                .await?
+            {
                 break;
             }
-            let attempts = self.store.attempts(&key).await?;
-            due = plan(
-                &cell_keys,
-                &attempts,
-                &gate.rounds.pace,
-                self.moment(rounds),
-            )
-            .trigger;
+            attempts = self.store.attempts(&key).await?;
+            let moment = self.moment(rounds);
+            due = plan(&cell_keys, &attempts, &gate.rounds.pace, moment).trigger;
         }
         Ok(())
     }
@@ -223,9 +220,13 @@ impl RoundRunner {
             return Ok(());
         };
         let execution = match self.gangway.execution(execution).await {
-            Ok(execution) => execution,
+            Ok(execution) => {
+                self.engine.note_gangway(None);
+                execution
+            }
             Err(error) => {
                 tracing::warn!(%error, execution, "cannot follow an execution; trying again on the next pass");
+                self.engine.note_gangway(Some(error.to_string()));
                 return Ok(());
             }
         };
@@ -284,14 +285,7 @@ impl RoundRunner {
         cell: &CellKey,
         number: u32,
     ) -> Result<(), StoreError> {
-        let intended_at = attempts
-            .iter()
-            .find(|attempt| &attempt.cell == cell && attempt.number == number)
-            .and_then(|attempt| match attempt.state {
-                AttemptState::Intended { at } => Some(at),
-                _ => None,
-            })
-            .unwrap_or(Timestamp::UNIX_EPOCH);
+        let intended_at = lost_intent(attempts, cell, number).unwrap_or(Timestamp::UNIX_EPOCH);
         let since = intended_at
             .checked_sub(SignedDuration::from_mins(1))
             .unwrap_or(intended_at);
@@ -315,24 +309,32 @@ impl RoundRunner {
         }
     }
 
-    /// Records the intent, then triggers `job` with `envs`; only the caller whose intent was
-    /// recorded triggers. Returns whether Gangway accepted the trigger.
+    /// Records the intent (or, for an intent whose execution was looked for in vain since
+    /// `lost`, claims it again), then triggers `job` with `envs`; only the caller whose claim
+    /// went through triggers. Returns whether Gangway accepted the trigger.
     async fn trigger(
         &self,
         snapshot: &Snapshot,
-        job: &str,
-        envs: &BTreeMap<String, String>,
-        cell: &CellKey,
-        number: u32,
+        (job, envs): (&str, &BTreeMap<String, String>),
+        (cell, number, lost): (&CellKey, u32, Option<Timestamp>),
         rounds: &mut GateRounds,
     ) -> Result<bool, StoreError> {
         let key = snapshot.key();
         let now = self.clock.now();
-        if !self
-            .store
-            .intend_attempt(&key, cell, number, job, now)
-            .await?
-        {
+        let claimed = match lost {
+            None => {
+                self.store
+                    .intend_attempt(&key, cell, number, job, now)
+                    .await?
+            }
+            Some(intended_at) => {
+                tracing::info!(snapshot = %key, %cell, "no execution of an uncertain trigger was found; triggering it again");
+                self.store
+                    .reclaim_attempt(&key, cell, number, intended_at, now)
+                    .await?
+            }
+        };
+        if !claimed {
             return Ok(false);
         }
         let annotations = marks(&key, cell, number).annotations();
@@ -343,6 +345,10 @@ impl RoundRunner {
         // The stagger counts from the answer, so that triggers reach Gangway at least that far
         // apart whatever the network does.
         rounds.last_trigger = Some(self.clock.now());
+        self.engine.note_gangway(match &triggered {
+            Ok(_) | Err(GangwayError::RateLimited { .. }) => None,
+            Err(error) => Some(error.to_string()),
+        });
         match triggered {
             Ok(execution) => {
                 self.store
@@ -364,6 +370,18 @@ impl RoundRunner {
             }
         }
     }
+}
+
+/// When attempt `number` of `cell` was intended, if it is an intent still waiting to be found:
+/// the planner only asks to trigger such an attempt again once looking for it took too long.
+fn lost_intent(attempts: &[Attempt], cell: &CellKey, number: u32) -> Option<Timestamp> {
+    attempts
+        .iter()
+        .find(|attempt| &attempt.cell == cell && attempt.number == number)
+        .and_then(|attempt| match attempt.state {
+            AttemptState::Intended { at } => Some(at),
+            _ => None,
+        })
 }
 
 /// The cells of a gate that run a job, with their job.

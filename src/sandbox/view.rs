@@ -98,6 +98,12 @@ pub fn event_text(event: &GateEvent) -> String {
                 .unwrap_or_default();
             format!("{snapshot}: {cell} attempt {number} {next}{reason}")
         }
+        GateEvent::GangwayTrouble { problem, .. } => {
+            format!("WARNING rounds cannot use Gangway: {problem}; they wait and resume")
+        }
+        GateEvent::GangwayRecovered { since } => {
+            format!("Gangway answers again (trouble since {since}); rounds resume")
+        }
         GateEvent::ReleaseCreated {
             snapshot, release, ..
         } => format!("Release {release} created for snapshot {snapshot}"),

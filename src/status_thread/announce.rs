@@ -161,6 +161,21 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
                 code(gate)
             ),
         }),
+        GateEvent::GangwayTrouble { since, problem } => Some(Announcement {
+            gate: String::new(),
+            snapshot: None,
+            body: format!(
+                ":construction: Since {since}, gatebot's rounds cannot use Gangway: {}. Nothing is lost: the rounds wait and resume on their own; `status` shows whether the trouble lasts.",
+                mrkdwn::escape(problem)
+            ),
+        }),
+        GateEvent::GangwayRecovered { since } => Some(Announcement {
+            gate: String::new(),
+            snapshot: None,
+            body: format!(
+                ":white_check_mark: Gangway answers again (trouble since {since}); the rounds resume."
+            ),
+        }),
         GateEvent::UnexpectedRelease {
             gate,
             name,

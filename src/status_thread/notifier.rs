@@ -348,7 +348,10 @@ fn subject(event: &GateEvent) -> Option<SnapshotKey> {
         | GateEvent::UnexpectedRelease { gate, snapshot, .. } => {
             Some(SnapshotKey::new(gate, snapshot))
         }
-        GateEvent::ReleasePlanBypassed { .. } | GateEvent::VersionBecameGa { .. } => None,
+        GateEvent::ReleasePlanBypassed { .. }
+        | GateEvent::VersionBecameGa { .. }
+        | GateEvent::GangwayTrouble { .. }
+        | GateEvent::GangwayRecovered { .. } => None,
     }
 }
 

@@ -61,6 +61,34 @@ impl Store {
         Ok(inserted.rows_affected() == 1)
     }
 
+    /// Claims an intended attempt again, to trigger it once more after its execution was
+    /// looked for and not found: `true` for the one caller whose claim moved its intent time
+    /// from `intended_at` to `now` (of two replicas, only one re-triggers).
+    pub async fn reclaim_attempt(
+        &self,
+        snapshot: &SnapshotKey,
+        cell: &CellKey,
+        number: u32,
+        intended_at: Timestamp,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let claimed = keyed(
+            sqlx::query(
+                "UPDATE round_attempts SET intended_at = $8 WHERE gate = $1 AND snapshot = $2 \
+                 AND version = $3 AND platform = $4 AND check_name = $5 AND attempt = $6 \
+                 AND state = 'intended' AND intended_at = $7",
+            ),
+            snapshot,
+            cell,
+            number,
+        )
+        .bind(to_db(intended_at))
+        .bind(to_db(now))
+        .execute(self.pool())
+        .await?;
+        Ok(claimed.rows_affected() == 1)
+    }
+
     /// Records the execution Gangway started (or that was found) for an intended attempt.
     pub async fn attempt_triggered(
         &self,

@@ -5,6 +5,7 @@
 #![allow(dead_code)] // each test target uses a different part of the support code
 
 pub mod chat;
+pub mod database;
 pub mod logs;
 
 use std::future::Future;
@@ -131,7 +132,11 @@ pub struct Running {
 
 impl Running {
     pub async fn start(world: &World) -> Self {
-        let store = world.store().await;
+        Self::start_on(world, world.store().await).await
+    }
+
+    /// An engine on `store` rather than the world's own: a second replica, say.
+    pub async fn start_on(world: &World, store: Store) -> Self {
         let engine = world.engine(store.clone(), fast_pace()).await;
         let background = engine.clone();
         let task = tokio::spawn(async move { background.run(std::future::pending()).await });
