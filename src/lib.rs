@@ -40,8 +40,9 @@
 //! Gangway client and the GA catalog are not wired into the engine yet. And the rest:
 //! [`config`] (one typed, validated file), [`store`] (SQLite or Postgres), [`server`] and
 //! [`metrics`] (`/healthz`, `/readyz`, `/metrics`), [`explain`] (the answer from the store
-//! alone), [`app`] (wiring for `gatebot run`), and [`sandbox`] (`gatebot sandbox`, the only
-//! module that uses the emulators of the `gatebot-emulators` crate).
+//! alone), [`app`] (wiring for `gatebot run`), [`sandbox`] (`gatebot sandbox`, the only
+//! module that uses the emulators of the `gatebot-emulators` crate), and [`simulate`]
+//! (`gatebot simulate`: months of merges and runs on a virtual clock, decided by the pure core).
 //!
 //! See `docs/gating.md` for how gating works.
 
@@ -66,6 +67,7 @@ pub mod repeat;
 pub mod rounds;
 pub mod sandbox;
 pub mod server;
+pub mod simulate;
 pub mod slack;
 pub mod status_thread;
 pub mod store;

@@ -87,6 +87,13 @@ enum Command {
     /// Needs no cluster, CI or Slack: a real engine follows an emulated world on an accelerated
     /// clock. Type `help` at the prompt; Ctrl-C leaves. Exits with 2 on a bad scenario or script.
     Sandbox(gatebot::sandbox::run::SandboxOptions),
+    /// What if: weeks of merges and job runs on a virtual clock, decided by gatebot's own
+    /// round planner, retry rule and gate, with rounds triggered by gatebot beside periodic
+    /// jobs alone (see docs/simulate.md).
+    ///
+    /// Prints releases per week, the wait from a merge to its Release and the job runs it
+    /// costs. Exits with 2 on a wrong option or configuration file.
+    Simulate(gatebot::simulate::SimulateOptions),
 }
 
 fn main() -> ExitCode {
@@ -105,6 +112,7 @@ fn main() -> ExitCode {
             from_date,
         } => escalate(&config, ScanOptions { dry_run, from_date }),
         Command::Sandbox(options) => gatebot::sandbox::run::run(options),
+        Command::Simulate(options) => gatebot::simulate::run(options),
     }
 }
 

@@ -1,0 +1,307 @@
+//! Triggered mode (`runs = "triggered"`): gatebot runs a round of tests for the newest
+//! snapshot, as `rounds::RoundRunner` does, with the same pure decisions:
+//!
+//! - a round starts when the newest snapshot has no Release, the gate does not already say
+//!   Passed (nor superseded), it never had a round, and no round of the gate is in flight; a
+//!   newer snapshot that arrives during a round waits for the next one (unless the scenario
+//!   cancels superseded rounds);
+//! - `rounds::plan` says which cell to trigger when (stagger, cap on executions in flight);
+//! - a failed attempt is retried when `rounds::decide_retry` says so, from the job's own pass
+//!   rate (`rounds::PassRate`) before the attempt;
+//! - the round ends when `rounds::round_done` says every cell is settled.
+//!
+//! What is left out: Gangway itself (every trigger is accepted at once, so an attempt is never
+//! merely intended, and there is no `Retry-After`), and the engine's polling delays.
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::record::RoundSpan;
+use super::scenario::Runs;
+use super::simulation::{Event, Shared, Step};
+use crate::gate::{CellKey, Decision, RunState};
+use crate::rounds::{
+    Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RetryRule, decide_retry, plan,
+    round_done,
+};
+
+/// The round in flight.
+#[derive(Debug, Clone)]
+pub struct Round {
+    pub snapshot: usize,
+    pub attempts: Vec<Attempt>,
+    /// The run of each attempt, in the same order.
+    runs: Vec<usize>,
+}
+
+/// How the rounds went, for the report.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RoundTally {
+    pub started: usize,
+    /// Ended with every cell settled and no Release: a required cell failed for good.
+    pub ended_blocked: usize,
+    pub cancelled: usize,
+    /// Attempts after a cell's first.
+    pub retries: usize,
+    /// Runs aborted when their round was cancelled.
+    pub aborted_runs: usize,
+}
+
+/// The rounds of the gate.
+#[derive(Debug)]
+pub struct Rounds {
+    pace: Pace,
+    retry: RetryRule,
+    cancel_superseded: bool,
+    /// The cells a round triggers (every cell with a job, advisory ones too), in the order
+    /// the runner triggers them, and the job of each.
+    cells: Vec<CellKey>,
+    jobs: Vec<usize>,
+    open: Option<Round>,
+    /// The newest snapshot that had a round: rounds start for the newest snapshot only, so no
+    /// snapshot up to it gets one again.
+    last_round: Option<usize>,
+    last_trigger: Option<Timestamp>,
+    /// The wake-up on the agenda, if any.
+    wake: Option<Timestamp>,
+    tally: RoundTally,
+}
+
+impl Rounds {
+    pub fn new(shared: &Shared<'_>) -> Self {
+        let Runs::Triggered {
+            pace,
+            retry,
+            cancel_superseded,
+        } = &shared.scenario.runs
+        else {
+            panic!("rounds run in a triggered scenario only");
+        };
+        let mut cells: Vec<(CellKey, usize)> = shared
+            .scenario
+            .gate
+            .policy
+            .cells
+            .iter()
+            .filter_map(|cell| {
+                let job = shared.record.job_index(cell.job.as_deref()?)?;
+                Some((cell.key.clone(), job))
+            })
+            .collect();
+        // The runner plans over its cells in key order.
+        cells.sort();
+        let (cells, jobs) = cells.into_iter().unzip();
+        Self {
+            pace: *pace,
+            retry: *retry,
+            cancel_superseded: *cancel_superseded,
+            cells,
+            jobs,
+            open: None,
+            last_round: None,
+            last_trigger: None,
+            wake: None,
+            tally: RoundTally::default(),
+        }
+    }
+
+    pub fn tally(&self) -> RoundTally {
+        self.tally
+    }
+
+    /// The round in flight.
+    pub fn open(&self) -> Option<&Round> {
+        self.open.as_ref()
+    }
+
+    /// A Snapshot was built: it waits for the next round, or cancels the one in flight.
+    pub fn on_snapshot(&mut self, shared: &mut Shared<'_>, steps: &mut Vec<Step>) {
+        if self.cancel_superseded
+            && let Some(round) = self.open.take()
+        {
+            let aborted = round
+                .runs
+                .iter()
+                .filter(|&&run| shared.abort_run(run))
+                .count();
+            self.tally.cancelled += 1;
+            shared.record.end_round(shared.now, true);
+            self.tally.aborted_runs += aborted;
+            steps.push(Step::RoundCancelled {
+                snapshot: round.snapshot,
+                aborted,
+            });
+        }
+        self.advance(shared, steps);
+    }
+
+    /// The stagger slot came.
+    pub fn on_wake(&mut self, shared: &mut Shared<'_>, steps: &mut Vec<Step>) {
+        if self.wake == Some(shared.now) {
+            self.wake = None;
+        }
+        self.advance(shared, steps);
+    }
+
+    /// A run ended: if it is an attempt of the round in flight, record its result and whether
+    /// its cell runs again.
+    pub fn on_run_end(&mut self, shared: &mut Shared<'_>, run: usize, steps: &mut Vec<Step>) {
+        let attempt = self
+            .open
+            .as_ref()
+            .and_then(|round| round.runs.iter().position(|&r| r == run));
+        let Some(attempt) = attempt else {
+            // An aborted run of a cancelled round.
+            shared.end_run(run, steps);
+            return;
+        };
+        let result = shared.record.runs[run].result;
+        let retry = match result {
+            RunState::Success => false,
+            failed => self.decide(shared, attempt, failed, steps),
+        };
+        shared.end_run(run, steps);
+        let round = self.open.as_mut().expect("the attempt's round is open");
+        let attempt = &mut round.attempts[attempt];
+        let AttemptState::Triggered { execution, .. } = &attempt.state else {
+            unreachable!("an attempt with a run in flight is triggered");
+        };
+        attempt.state = AttemptState::Finished {
+            execution: execution.clone(),
+            result,
+            retry,
+        };
+        self.advance(shared, steps);
+    }
+
+    /// `rounds::decide_retry` about a failed attempt, from its job's history before it.
+    fn decide(
+        &mut self,
+        shared: &Shared<'_>,
+        attempt: usize,
+        failed_as: RunState,
+        steps: &mut Vec<Step>,
+    ) -> bool {
+        let round = self.open.as_ref().expect("the attempt's round is open");
+        let attempt = &round.attempts[attempt];
+        let job = job_of(&self.cells, &self.jobs, &attempt.cell);
+        let history = shared.record.jobs[job].history.iter().copied();
+        let rate = PassRate::of_latest(history, self.retry.history_window);
+        let (retry, reason) = match decide_retry(&self.retry, failed_as, attempt.number, rate) {
+            RetryDecision::Retry { reason } => (true, reason),
+            RetryDecision::Block { reason } => (false, reason),
+        };
+        steps.push(Step::RetryDecided {
+            cell: attempt.cell.clone(),
+            attempt: attempt.number,
+            retry,
+            reason,
+        });
+        retry
+    }
+
+    /// Does what the round runner's pass does, until nothing more is due now: end a settled
+    /// round, start a round for the newest snapshot, trigger what `plan` says.
+    fn advance(&mut self, shared: &mut Shared<'_>, steps: &mut Vec<Step>) {
+        loop {
+            let Some(round) = &mut self.open else {
+                let Some(snapshot) = self.may_start(shared) else {
+                    return;
+                };
+                self.open = Some(Round {
+                    snapshot,
+                    attempts: Vec::new(),
+                    runs: Vec::new(),
+                });
+                self.last_round = Some(snapshot);
+                shared.record.rounds.push(RoundSpan {
+                    snapshot,
+                    started_at: shared.now,
+                    ended_at: None,
+                    cancelled: false,
+                });
+                self.tally.started += 1;
+                steps.push(Step::RoundStarted { snapshot });
+                continue;
+            };
+            if round_done(&self.cells, &round.attempts) {
+                let released = shared.record.snapshots[round.snapshot]
+                    .released_at
+                    .is_some();
+                if !released {
+                    self.tally.ended_blocked += 1;
+                }
+                shared.record.end_round(shared.now, false);
+                steps.push(Step::RoundEnded {
+                    snapshot: round.snapshot,
+                    released,
+                });
+                self.open = None;
+                continue;
+            }
+            let moment = Moment {
+                now: shared.now,
+                last_trigger: self.last_trigger,
+                hold_until: None,
+            };
+            let next = plan(&self.cells, &round.attempts, &self.pace, moment);
+            debug_assert!(
+                next.find.is_empty(),
+                "no attempt is ever only intended here"
+            );
+            if let Some((cell, number)) = next.trigger {
+                let job = job_of(&self.cells, &self.jobs, &cell);
+                let run = shared.start_run(
+                    job,
+                    Some(round.snapshot),
+                    Some((cell.clone(), number)),
+                    steps,
+                );
+                round.attempts.push(Attempt {
+                    cell,
+                    number,
+                    state: AttemptState::Triggered {
+                        execution: format!("sim-{run}"),
+                        at: shared.now,
+                    },
+                });
+                round.runs.push(run);
+                if number > 1 {
+                    self.tally.retries += 1;
+                }
+                self.last_trigger = Some(shared.now);
+                continue;
+            }
+            if let Some(at) = next.wake_at
+                && self.wake != Some(at)
+            {
+                self.wake = Some(at);
+                shared.agenda.add(at, Event::RoundWake);
+            }
+            return;
+        }
+    }
+
+    /// The newest snapshot, if a round may start for it now (the runner's rule).
+    fn may_start(&self, shared: &Shared<'_>) -> Option<usize> {
+        let newest = shared.record.newest()?;
+        let had_round = self.last_round.is_some_and(|last| newest <= last);
+        let released = shared.record.snapshots[newest].released_at.is_some();
+        if had_round || released {
+            return None;
+        }
+        match shared.decision(newest) {
+            Decision::Passed | Decision::Superseded { .. } => None,
+            _ => Some(newest),
+        }
+    }
+}
+
+/// The job of one of the round's cells.
+fn job_of(cells: &[CellKey], jobs: &[usize], cell: &CellKey) -> usize {
+    let index = cells
+        .iter()
+        .position(|known| known == cell)
+        .expect("a round's cells are the gate's");
+    jobs[index]
+}
