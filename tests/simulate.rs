@@ -1,14 +1,12 @@
 //! `gatebot simulate` on the production gate (36 cells, 34 jobs) in the world the issue
 //! describes: 8 merges per weekday, jobs passing 90 % of the time and running 1.5–3 h, four
-//! weeks, seed 1. The figures are deterministic for the seed, so these tests are not timed,
-//! except the one that checks a month simulates well within 30 s.
+//! weeks, seed 1. The figures are deterministic for the seed, so these tests are not timed; how
+//! long a month takes to simulate is measured by `benches/simulate_month.rs`.
 //!
 //! The issue's targets: median merge → Release ≤ 8 h, p90 ≤ 12 h, ≥ 12 releases a week,
 //! ≤ 45 job runs per release. gatebot's rounds as they are meet the last two and miss the
 //! first two; the test of those is ignored with the reason, and the next test pins down why
 //! (docs/simulate.md, "What the figures say").
-
-use std::time::{Duration, Instant};
 
 use gatebot::rounds::{Pace, RetryRule};
 use gatebot::simulate::{Figures, GateUnderTest, Runs, Span, World, compare};
@@ -49,7 +47,7 @@ fn triggered_rounds_release_at_least_12_snapshots_a_week_for_at_most_45_runs_eac
 }
 
 #[test]
-#[ignore = "missed by gatebot's rounds as they are: the median is 8.8 h and the p90 12.1 h, \
+#[ignore = "missed by gatebot's rounds as they are: the median is 8.9 h and the p90 12.8 h, \
             because a merge first waits for the round in flight to end (docs/simulate.md)"]
 fn triggered_rounds_bring_a_merge_to_release_within_8_h_median_and_12_h_p90() {
     let figures = triggered(&issue_world());
@@ -144,13 +142,4 @@ fn periodic_jobs_alone_release_about_once_a_week_and_merges_wait_days() {
             .job_runs_per_release
             .is_none_or(|runs| runs > 200.0)
     );
-}
-
-#[test]
-fn a_month_of_both_modes_simulates_well_within_30_seconds() {
-    let started = Instant::now();
-    let all = figures(&issue_world(), &[Runs::triggered(), Runs::periodic()]);
-    let took = started.elapsed();
-    assert!(all.iter().all(|figures| figures.job_runs > 1000));
-    assert!(took < Duration::from_secs(30), "{took:?}");
 }

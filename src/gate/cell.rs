@@ -218,22 +218,18 @@ pub fn decide_cell<'r>(
     if let Some(pass) = runs.newest_pass {
         return (CellState::Passed, Some(pass.run));
     }
+    let ga = catalog.is_ga(policy.key.version);
+    let tolerated = |state| if ga { state } else { CellState::AllowedFailure };
     if trying {
         return match runs.newest {
+            // A failure on a version that is not GA is allowed whether or not it runs again.
             Some(newest) if newest.facts.state.is_finished() => {
-                (CellState::Retrying, Some(newest.run))
+                (tolerated(CellState::Retrying), Some(newest.run))
             }
             Some(newest) => (CellState::Running, Some(newest.run)),
             None => (CellState::Waiting, None),
         };
     }
-    let tolerated = |state| {
-        if catalog.is_ga(policy.key.version) {
-            state
-        } else {
-            CellState::AllowedFailure
-        }
-    };
     match runs.newest {
         Some(newest) if newest.facts.state.is_finished() => {
             (tolerated(CellState::Failed), Some(newest.run))

@@ -74,6 +74,12 @@ pub struct Tally {
 }
 
 impl Tally {
+    /// Whether these cells decide the snapshot whatever still runs: a required cell failed or
+    /// timed out, or every one passed (or failed where failing is allowed).
+    pub fn is_decisive(&self) -> bool {
+        self.failed + self.timed_out > 0 || self.passed + self.allowed_failures == self.required
+    }
+
     /// Counts one required cell.
     pub fn count(&mut self, state: CellState) {
         if state == CellState::NotApplicable {

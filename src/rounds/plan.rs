@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use crate::gate::CellKey;
+use crate::gate::{CellKey, Tally};
 
 /// How fast a gate's rounds trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -108,6 +108,14 @@ pub fn plan(cells: &[CellKey], attempts: &[Attempt], pace: &Pace, moment: Moment
     }
     plan.wake_at = wake.into_iter().min();
     plan
+}
+
+/// Whether a round is over: every cell is settled, or the required cells (their `tally`, as the
+/// gate evaluates the round's snapshot with the round's attempts) decide the snapshot whatever
+/// still runs — it passed, or a cell failed for good. Ending then lets the next round test a
+/// newer snapshot at once.
+pub fn round_over(cells: &[CellKey], attempts: &[Attempt], tally: &Tally) -> bool {
+    tally.is_decisive() || round_done(cells, attempts)
 }
 
 /// Whether every cell of the round is settled: passed, or failed with no retry wanted.

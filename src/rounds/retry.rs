@@ -7,7 +7,9 @@
 //! - a test `FAILURE` is retried only while the job's recent pass rate is at or above the
 //!   threshold — a job that usually passes and failed once is likely a flake; a job that fails
 //!   most of the time is failing chronically, and a retry would only delay the answer;
-//! - a job with too little history to judge gets the retry, and the reason says so.
+//! - a job with too little history to judge gets the retry, and the reason says so;
+//! - a failure that cannot hold the gate (an advisory cell, a version that is not GA) is shown
+//!   and never retried: a retry would only cost a run and keep the round open.
 
 use super::history::PassRate;
 use crate::gate::RunState;
@@ -45,13 +47,21 @@ pub enum RetryDecision {
 }
 
 /// Decides about a failed attempt: `failed_as` is how attempt number `attempt` (1 for the first
-/// run) ended, `history` the job's pass rate before this attempt.
+/// run) ended, `history` the job's pass rate before this attempt, and `can_block` whether the
+/// cell's failure can hold the gate (a required cell on a GA version).
 pub fn decide_retry(
     policy: &RetryRule,
     failed_as: RunState,
     attempt: u32,
     history: PassRate,
+    can_block: bool,
 ) -> RetryDecision {
+    if !can_block {
+        return RetryDecision::Block {
+            reason: "the cell cannot hold the gate (it is advisory, or its version is not GA),                      so its failure is shown and a retry would only cost a run"
+                .into(),
+        };
+    }
     let runs_allowed = policy.retries + 1;
     if attempt >= runs_allowed {
         return RetryDecision::Block {
@@ -113,7 +123,7 @@ mod tests {
     #[test]
     fn a_failure_of_a_job_that_usually_passes_is_retried_while_retries_remain() {
         let policy = RetryRule::default();
-        let first = decide_retry(&policy, RunState::Failure, 1, rate(17, 20));
+        let first = decide_retry(&policy, RunState::Failure, 1, rate(17, 20), true);
         assert_eq!(
             first,
             RetryDecision::Retry {
@@ -126,15 +136,22 @@ mod tests {
             &policy,
             RunState::Failure,
             2,
-            rate(17, 20)
+            rate(17, 20),
+            true
         )));
-        let last = decide_retry(&policy, RunState::Failure, 3, rate(17, 20));
+        let last = decide_retry(&policy, RunState::Failure, 3, rate(17, 20), true);
         assert!(!retried(&last), "{last:?}");
     }
 
     #[test]
     fn a_job_failing_chronically_blocks_at_once() {
-        let decision = decide_retry(&RetryRule::default(), RunState::Failure, 1, rate(9, 20));
+        let decision = decide_retry(
+            &RetryRule::default(),
+            RunState::Failure,
+            1,
+            rate(9, 20),
+            true,
+        );
         assert_eq!(
             decision,
             RetryDecision::Block {
@@ -149,17 +166,38 @@ mod tests {
     fn infrastructure_failures_are_retried_whatever_the_history() {
         let policy = RetryRule::default();
         for state in [RunState::Error, RunState::Aborted] {
-            assert!(retried(&decide_retry(&policy, state, 1, rate(0, 20))));
+            assert!(retried(&decide_retry(&policy, state, 1, rate(0, 20), true)));
         }
     }
 
     #[test]
     fn too_little_history_gets_the_retry_and_says_so() {
-        let decision = decide_retry(&RetryRule::default(), RunState::Failure, 1, rate(0, 2));
+        let decision = decide_retry(
+            &RetryRule::default(),
+            RunState::Failure,
+            1,
+            rate(0, 2),
+            true,
+        );
         let RetryDecision::Retry { reason } = decision else {
             panic!("retried")
         };
         assert!(reason.contains("too few to tell a flake"), "{reason}");
+    }
+
+    #[test]
+    fn a_failure_that_cannot_hold_the_gate_is_never_retried() {
+        let decision = decide_retry(
+            &RetryRule::default(),
+            RunState::Error,
+            1,
+            rate(20, 20),
+            false,
+        );
+        let RetryDecision::Block { reason } = decision else {
+            panic!("not retried")
+        };
+        assert!(reason.contains("cannot hold the gate"), "{reason}");
     }
 
     #[test]
@@ -172,7 +210,8 @@ mod tests {
             &policy,
             RunState::Error,
             1,
-            rate(20, 20)
+            rate(20, 20),
+            true
         )));
     }
 }

@@ -6,7 +6,8 @@
 //!
 //! A round starts for a gate's newest snapshot when it has no Release, has not passed, is not
 //! superseded, and no other round of the gate is open; a newer snapshot that arrives during a
-//! round waits for the next round.
+//! round waits for the next round. A round ends when its cells are settled or its required cells
+//! decide the snapshot ([`round_over`]); runs it left going are still followed to their end.
 
 use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
@@ -16,7 +17,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::plan::{Moment, plan, round_done};
+use super::plan::{Moment, plan, round_over};
 use super::policy::Runs;
 use super::retry::{RetryDecision, decide_retry};
 use crate::clock::Clock;
@@ -102,25 +103,23 @@ impl RoundRunner {
     /// One look at a gate's round: follow what runs, look for what is uncertain, trigger what
     /// is due.
     async fn pass(&self, gate: &GateSpec, rounds: &mut GateRounds) -> Result<(), StoreError> {
-        let Some(snapshot) = self.round_snapshot(gate, rounds).await? else {
-            return Ok(());
-        };
-        let key = snapshot.key();
         let cells = cells_of(gate);
         let cell_keys: Vec<CellKey> = cells.keys().cloned().collect();
         let follow_due = rounds
             .last_followed
             .is_none_or(|last| last.elapsed() >= self.settings.follow_every);
         if follow_due {
-            for attempt in &self.store.attempts(&key).await? {
-                self.follow(gate, &key, &cells, attempt).await?;
-            }
+            self.follow_running(gate, &cells, cell_keys.len()).await?;
             rounds.last_followed = Some(std::time::Instant::now());
         }
+        let Some(snapshot) = self.round_snapshot(gate, rounds).await? else {
+            return Ok(());
+        };
+        let key = snapshot.key();
         let attempts = self.store.attempts(&key).await?;
         self.engine
             .note_round(&key, attempts.clone(), cell_keys.len());
-        if round_done(&cell_keys, &attempts) {
+        if self.is_over(&key, &cell_keys, &attempts) {
             tracing::info!(snapshot = %key, "round finished");
             rounds.open = None;
             return Ok(());
@@ -156,6 +155,25 @@ impl RoundRunner {
         Ok(())
     }
 
+    /// Whether the round of `key` is over ([`round_over`]), with the gate's verdict now.
+    fn is_over(&self, key: &SnapshotKey, cells: &[CellKey], attempts: &[Attempt]) -> bool {
+        match self.engine.verdict(key) {
+            Some((_, verdict)) => round_over(cells, attempts, &verdict.tally),
+            // No longer tracked: nothing to test it for.
+            None => true,
+        }
+    }
+
+    /// Whether a failure of `cell` can hold the gate: it is required and its version is GA now.
+    fn can_block(&self, gate: &GateSpec, cell: &CellKey) -> bool {
+        let required = gate.policy.cell(cell).is_some_and(|policy| policy.required);
+        let ga = self
+            .engine
+            .catalog(&gate.name)
+            .is_some_and(|catalog| catalog.is_ga(cell.version));
+        required && ga
+    }
+
     /// What the planner needs to know of this moment.
     fn moment(&self, rounds: &GateRounds) -> Moment {
         Moment {
@@ -179,7 +197,7 @@ impl RoundRunner {
         if let Some(latest) = self.store.latest_round(&gate.name).await? {
             let cells: Vec<CellKey> = cells_of(gate).into_keys().collect();
             let attempts = self.store.attempts(&latest).await?;
-            if !round_done(&cells, &attempts)
+            if !self.is_over(&latest, &cells, &attempts)
                 && let Some(snapshot) = self.engine.snapshot(&latest)
             {
                 rounds.open = Some(latest);
@@ -205,6 +223,33 @@ impl RoundRunner {
         tracing::info!(snapshot = %key, "starting a round");
         rounds.open = Some(key);
         Ok(Some(newest))
+    }
+
+    /// Follows every running attempt of the gate, of the open round and of rounds that ended
+    /// while runs were still going (their results still belong in the thread and the store),
+    /// and tells the engine what changed.
+    async fn follow_running(
+        &self,
+        gate: &GateSpec,
+        cells: &BTreeMap<CellKey, String>,
+        cell_count: usize,
+    ) -> Result<(), StoreError> {
+        let running = self.store.running_attempts(&gate.name).await?;
+        let mut followed: Vec<SnapshotKey> = Vec::new();
+        for (snapshot, attempt) in &running {
+            let key = SnapshotKey::new(&gate.name, snapshot);
+            if cells.contains_key(&attempt.cell) {
+                self.follow(gate, &key, cells, attempt).await?;
+            }
+            if !followed.contains(&key) {
+                followed.push(key);
+            }
+        }
+        for key in followed {
+            let attempts = self.store.attempts(&key).await?;
+            self.engine.note_round(&key, attempts, cell_count);
+        }
+        Ok(())
     }
 
     /// Follows a triggered attempt: records its run's link once Prow scheduled it, and once its
@@ -249,7 +294,14 @@ impl RoundRunner {
                 let rule = gate.rounds.retry_for(&attempt.cell);
                 let job = &cells[&attempt.cell];
                 let record = self.engine.job_record(job, rule.history_window, build);
-                Some(decide_retry(&rule, failed, attempt.number, record.rate))
+                let can_block = self.can_block(gate, &attempt.cell);
+                Some(decide_retry(
+                    &rule,
+                    failed,
+                    attempt.number,
+                    record.rate,
+                    can_block,
+                ))
             }
         };
         let (retry, reason) = match &decision {

@@ -1,22 +1,22 @@
 //! How the simulation asks the gate about a snapshot: the one place that builds the gate's
-//! input ([`Subject`]) from the simulated world, so a change to what the gate is told (a field
-//! saying which cells a round is still trying, say) is made here and nowhere else. Such a
-//! field would be filled from the round in flight (`triggered::Rounds::open`), whose attempts
-//! say which cells still wait for a retry.
+//! input ([`Subject`]) from the simulated world — the runs that tested the snapshot, whether a
+//! newer one exists, and the cells its round still tries (`rounds::cells_still_tried`, as the
+//! engine's tracker keeps them).
 
 use jiff::Timestamp;
 
 use super::record::Record;
-use crate::gate::{Decision, Evaluator, Subject};
+use crate::gate::{Assessment, CellKey, Evaluator, Subject};
 
-/// The gate's decision about `snapshot` at `now`, over the runs that tested it — exactly what
-/// the engine would decide from the same runs.
-pub fn decision(
+/// The gate's assessment of `snapshot` at `now`, over the runs that tested it and with the
+/// cells its round still tries — exactly what the engine would decide from the same facts.
+pub fn assessment(
     evaluator: &Evaluator<'_>,
     record: &Record,
     snapshot: usize,
+    trying: &[CellKey],
     now: Timestamp,
-) -> Decision {
+) -> Assessment {
     let tested = &record.snapshots[snapshot];
     let newer_snapshot = record
         .snapshots
@@ -26,7 +26,8 @@ pub fn decision(
     let subject = Subject {
         snapshot: &tested.snapshot,
         newer_snapshot,
+        trying,
         now,
     };
-    evaluator.assess(subject, &tested.runs).decision
+    evaluator.assess(subject, &tested.runs)
 }

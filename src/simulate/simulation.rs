@@ -9,6 +9,8 @@
 //! and [`periodic`](super::periodic); what both share (starting and ending runs, asking the gate,
 //! releasing) is [`Shared`].
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 
 use super::agenda::Agenda;
@@ -20,7 +22,7 @@ use super::record::Record;
 use super::report::Figures;
 use super::scenario::{Runs, Scenario};
 use super::triggered::Rounds;
-use crate::gate::{CellKey, Decision, Evaluator, RunState};
+use crate::gate::{Assessment, CellKey, Decision, Evaluator, RunState};
 
 /// How many finished runs each job's history keeps: enough for any retry rule's window.
 const HISTORY_KEPT: usize = 100;
@@ -91,6 +93,9 @@ pub struct Shared<'s> {
     pub record: Record,
     /// The jobs' fortunes: run durations and results.
     pub jobs_chance: Chance,
+    /// The cells each snapshot's round still tries, as the engine keeps them
+    /// (`Engine::note_round`).
+    pub trying: HashMap<usize, Vec<CellKey>>,
 }
 
 impl Shared<'_> {
@@ -140,9 +145,15 @@ impl Shared<'_> {
         self.record.end_run(run, RunState::Aborted, self.now)
     }
 
+    /// The gate's assessment of a snapshot now.
+    pub fn assessment(&self, snapshot: usize) -> Assessment {
+        let trying = self.trying.get(&snapshot).map_or(&[][..], Vec::as_slice);
+        gate_view::assessment(&self.evaluator, &self.record, snapshot, trying, self.now)
+    }
+
     /// The gate's decision about a snapshot now.
     pub fn decision(&self, snapshot: usize) -> Decision {
-        gate_view::decision(&self.evaluator, &self.record, snapshot, self.now)
+        self.assessment(snapshot).decision
     }
 
     /// Creates the snapshot's one Release when the gate says Passed.
@@ -191,6 +202,7 @@ impl<'s> Simulation<'s> {
             now: world.start,
             record,
             jobs_chance: Chance::new(world.seed, Stream::Jobs),
+            trying: HashMap::new(),
         };
         seed_histories(&mut shared);
         for (index, merge) in merges.iter().enumerate() {

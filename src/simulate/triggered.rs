@@ -7,8 +7,11 @@
 //!   cancels superseded rounds);
 //! - `rounds::plan` says which cell to trigger when (stagger, cap on executions in flight);
 //! - a failed attempt is retried when `rounds::decide_retry` says so, from the job's own pass
-//!   rate (`rounds::PassRate`) before the attempt;
-//! - the round ends when `rounds::round_done` says every cell is settled.
+//!   rate (`rounds::PassRate`) before the attempt and whether the cell can hold the gate;
+//! - the gate sees which cells the round still tries (`rounds::cells_still_tried`), so a
+//!   failure with a retry coming does not block;
+//! - the round ends when `rounds::round_over` says so: every cell is settled, or the gate's
+//!   required cells decide the snapshot whatever still runs.
 //!
 //! What is left out: Gangway itself (every trigger is accepted at once, so an attempt is never
 //! merely intended, and there is no `Retry-After`), and the engine's polling delays.
@@ -21,8 +24,8 @@ use super::scenario::Runs;
 use super::simulation::{Event, Shared, Step};
 use crate::gate::{CellKey, Decision, RunState};
 use crate::rounds::{
-    Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RetryRule, decide_retry, plan,
-    round_done,
+    Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RetryRule, cells_still_tried,
+    decide_retry, plan, round_over,
 };
 
 /// The round in flight.
@@ -156,8 +159,8 @@ impl Rounds {
             return;
         };
         let result = shared.record.runs[run].result;
-        let retry = match result {
-            RunState::Success => false,
+        let (retry, reason) = match result {
+            RunState::Success => (false, None),
             failed => self.decide(shared, attempt, failed, steps),
         };
         shared.end_run(run, steps);
@@ -170,7 +173,10 @@ impl Rounds {
             execution: execution.clone(),
             result,
             retry,
+            reason,
         };
+        let trying = cells_still_tried(&round.attempts);
+        shared.trying.insert(round.snapshot, trying);
         self.advance(shared, steps);
     }
 
@@ -181,13 +187,20 @@ impl Rounds {
         attempt: usize,
         failed_as: RunState,
         steps: &mut Vec<Step>,
-    ) -> bool {
+    ) -> (bool, Option<String>) {
         let round = self.open.as_ref().expect("the attempt's round is open");
         let attempt = &round.attempts[attempt];
         let job = job_of(&self.cells, &self.jobs, &attempt.cell);
         let history = shared.record.jobs[job].history.iter().copied();
         let rate = PassRate::of_latest(history, self.retry.history_window);
-        let (retry, reason) = match decide_retry(&self.retry, failed_as, attempt.number, rate) {
+        let gate = &shared.scenario.gate;
+        let can_block = gate
+            .policy
+            .cell(&attempt.cell)
+            .is_some_and(|cell| cell.required)
+            && gate.catalog.is_ga(attempt.cell.version);
+        let decision = decide_retry(&self.retry, failed_as, attempt.number, rate, can_block);
+        let (retry, reason) = match decision {
             RetryDecision::Retry { reason } => (true, reason),
             RetryDecision::Block { reason } => (false, reason),
         };
@@ -195,9 +208,9 @@ impl Rounds {
             cell: attempt.cell.clone(),
             attempt: attempt.number,
             retry,
-            reason,
+            reason: reason.clone(),
         });
-        retry
+        (retry, Some(reason))
     }
 
     /// Does what the round runner's pass does, until nothing more is due now: end a settled
@@ -224,7 +237,8 @@ impl Rounds {
                 steps.push(Step::RoundStarted { snapshot });
                 continue;
             };
-            if round_done(&self.cells, &round.attempts) {
+            let tally = shared.assessment(round.snapshot).tally;
+            if round_over(&self.cells, &round.attempts, &tally) {
                 let released = shared.record.snapshots[round.snapshot]
                     .released_at
                     .is_some();
@@ -264,7 +278,11 @@ impl Rounds {
                         execution: format!("sim-{run}"),
                         at: shared.now,
                     },
+                    run_url: None,
                 });
+                shared
+                    .trying
+                    .insert(round.snapshot, cells_still_tried(&round.attempts));
                 round.runs.push(run);
                 if number > 1 {
                     self.tally.retries += 1;

@@ -221,6 +221,23 @@ impl Store {
         rows.iter().map(attempt_from_row).collect()
     }
 
+    /// The triggered attempts of a gate whose result is not recorded yet, by snapshot, whatever
+    /// round they belong to (a round that ended may still have runs going).
+    pub async fn running_attempts(&self, gate: &str) -> Result<Vec<(String, Attempt)>> {
+        let rows = sqlx::query(concat!(
+            "SELECT snapshot, ",
+            attempt_columns!(),
+            " FROM round_attempts WHERE state = 'triggered' AND gate = $1 \
+             ORDER BY snapshot, version, platform, check_name, attempt"
+        ))
+        .bind(gate)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|row| Ok((row.try_get("snapshot")?, attempt_from_row(row)?)))
+            .collect()
+    }
+
     /// Every attempt of every round of a gate, by snapshot: what the engine starts from.
     pub async fn gate_attempts(&self, gate: &str) -> Result<Vec<(String, Attempt)>> {
         let rows = sqlx::query(concat!(
