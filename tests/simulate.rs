@@ -8,8 +8,7 @@
 //! first two; the test of those is ignored with the reason, and the next test pins down why
 //! (docs/simulate.md, "What the figures say").
 
-use gatebot::rounds::{Pace, RetryRule};
-use gatebot::simulate::{Figures, GateUnderTest, Runs, Span, World, compare};
+use gatebot::simulate::{Figures, GateUnderTest, RoundOverrides, Runs, Span, World, compare};
 
 fn issue_world() -> World {
     World {
@@ -92,21 +91,17 @@ fn the_knobs_gatebot_has_do_not_bring_the_median_to_8_h() {
     let knobs = [
         // Retry every FAILURE (no "chronic" refusals), never wait between triggers.
         Runs::Triggered {
-            pace: Pace {
-                stagger: jiff::SignedDuration::ZERO,
-                ..Pace::default()
-            },
-            retry: RetryRule {
-                pass_rate_threshold: 0.0,
-                retries: 3,
-                ..RetryRule::default()
+            overrides: RoundOverrides {
+                retries: Some(3),
+                pass_rate_threshold: Some(0.0),
+                stagger: Some(jiff::SignedDuration::ZERO),
+                max_in_flight: None,
             },
             cancel_superseded: false,
         },
         // A newer snapshot cancels the round in flight.
         Runs::Triggered {
-            pace: Pace::default(),
-            retry: RetryRule::default(),
+            overrides: RoundOverrides::default(),
             cancel_superseded: true,
         },
     ];
@@ -141,5 +136,25 @@ fn periodic_jobs_alone_release_about_once_a_week_and_merges_wait_days() {
         periodic
             .job_runs_per_release
             .is_none_or(|runs| runs > 200.0)
+    );
+}
+
+#[test]
+fn a_second_configuration_is_simulated_with_its_own_retry_rule() {
+    let production = include_str!("../deploy/config/gatebot.toml");
+    let lenient_text = production.replace("pass_rate_threshold = 0.8", "pass_rate_threshold = 0.7");
+    assert_ne!(lenient_text, production, "the example sets the threshold");
+    let lenient = GateUnderTest::from_config(&lenient_text, "lenient.toml").unwrap();
+    assert_eq!(lenient.rounds.retry.pass_rate_threshold, 0.7);
+    let report = compare(
+        &issue_world(),
+        &[GateUnderTest::production(), lenient],
+        &[Runs::triggered()],
+    );
+    let [strict, lenient] = [&report.columns[0].figures, &report.columns[1].figures];
+    let blocked = |figures: &Figures| figures.rounds.unwrap().ended_blocked;
+    assert!(
+        blocked(lenient) < blocked(strict),
+        "a lower threshold retries more and blocks fewer rounds: {strict:#?} {lenient:#?}"
     );
 }

@@ -83,7 +83,7 @@ pub fn compare(world: &World, gates: &[GateUnderTest], runs: &[Runs]) -> Report 
         }
     }
     Report {
-        setting: setting(world, runs),
+        setting: setting(world, gates, runs),
         gates: gates.iter().map(summary).collect(),
         columns,
     }
@@ -100,7 +100,8 @@ fn summary(gate: &GateUnderTest) -> GateSummary {
     }
 }
 
-fn setting(world: &World, runs: &[Runs]) -> Setting {
+/// The setting of the report; the rounds are the first gate's, with the options' overrides.
+fn setting(world: &World, gates: &[GateUnderTest], runs: &[Runs]) -> Setting {
     let clock = |span: Span| {
         let at = |d: jiff::SignedDuration| {
             let minutes = d.as_secs() / 60;
@@ -109,7 +110,10 @@ fn setting(world: &World, runs: &[Runs]) -> Setting {
         [at(span.min), at(span.max)]
     };
     let rounds = runs.iter().find_map(|how| match how {
-        Runs::Triggered { pace, retry, .. } => Some(round_setting(pace, retry)),
+        Runs::Triggered { overrides, .. } => {
+            let rounds = overrides.apply(&gates.first()?.rounds);
+            Some(round_setting(&rounds.pace, &rounds.retry))
+        }
         Runs::Periodic { .. } => None,
     });
     Setting {

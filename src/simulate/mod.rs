@@ -42,7 +42,7 @@ pub use comparison::{Column, Report, compare};
 pub use options::{OutputFormat, SimulateOptions};
 pub use render::render_text;
 pub use report::Figures;
-pub use scenario::{GateUnderTest, Runs, Scenario, Span, World};
+pub use scenario::{GateUnderTest, RoundOverrides, Runs, Scenario, Span, World};
 pub use simulation::{Simulation, Step, simulate};
 
 /// Runs `gatebot simulate`: 0 with the report printed, 2 when an option or a configuration

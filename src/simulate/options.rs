@@ -8,8 +8,7 @@ use std::str::FromStr;
 
 use jiff::SignedDuration;
 
-use super::scenario::{GateUnderTest, PRODUCTION_CONFIG, Runs, Span, World};
-use crate::rounds::{Pace, RetryRule};
+use super::scenario::{GateUnderTest, PRODUCTION_CONFIG, RoundOverrides, Runs, Span, World};
 
 /// How the report is printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -63,17 +62,19 @@ pub struct SimulateOptions {
     /// Triggered mode: a newer snapshot cancels the round in flight and gets a round at once.
     #[arg(long)]
     pub cancel_superseded: bool,
-    /// Triggered mode: attempts after a cell's first [default: 2].
+    /// Triggered mode: attempts after a cell's first, for every cell [default: the gate's
+    /// `[gates.retries] count` and its cells' `retries`].
     #[arg(long, value_name = "N")]
     pub retries: Option<u32>,
     /// Triggered mode: a FAILURE is retried only when the job passed at least this share of its
-    /// recent runs, 0 to 1 [default: 0.8].
+    /// recent runs, 0 to 1 [default: the gate's `pass_rate_threshold`].
     #[arg(long, value_name = "P")]
     pub retry_threshold: Option<f64>,
-    /// Triggered mode: seconds between two triggers of a round [default: 30].
+    /// Triggered mode: seconds between two triggers of a round [default: the gate's `stagger`].
     #[arg(long, value_name = "SECONDS")]
     pub stagger_seconds: Option<u32>,
-    /// Triggered mode: executions of the gate in flight at once [default: 50].
+    /// Triggered mode: executions of the gate in flight at once [default: the gate's
+    /// `max_in_flight`].
     #[arg(long, value_name = "N")]
     pub max_in_flight: Option<usize>,
     /// Print the report as text or as JSON.
@@ -217,31 +218,25 @@ impl SimulateOptions {
     }
 
     fn triggered(&self) -> Result<Runs, String> {
-        let mut pace = Pace::default();
-        let mut retry = RetryRule::default();
-        if let Some(retries) = self.retries {
-            retry.retries = retries;
+        if let Some(threshold) = self.retry_threshold
+            && !(0.0..=1.0).contains(&threshold)
+        {
+            return Err(format!(
+                "--retry-threshold {threshold}: a share runs from 0 to 1"
+            ));
         }
-        if let Some(threshold) = self.retry_threshold {
-            if !(0.0..=1.0).contains(&threshold) {
-                return Err(format!(
-                    "--retry-threshold {threshold}: a share runs from 0 to 1"
-                ));
-            }
-            retry.pass_rate_threshold = threshold;
-        }
-        if let Some(stagger) = self.stagger_seconds {
-            pace.stagger = SignedDuration::from_secs(i64::from(stagger));
-        }
-        if let Some(cap) = self.max_in_flight {
-            if cap == 0 {
-                return Err("--max-in-flight 0 would never trigger anything; use 1 or more".into());
-            }
-            pace.max_in_flight = cap;
+        if self.max_in_flight == Some(0) {
+            return Err("--max-in-flight 0 would never trigger anything; use 1 or more".into());
         }
         Ok(Runs::Triggered {
-            pace,
-            retry,
+            overrides: RoundOverrides {
+                retries: self.retries,
+                pass_rate_threshold: self.retry_threshold,
+                stagger: self
+                    .stagger_seconds
+                    .map(|seconds| SignedDuration::from_secs(i64::from(seconds))),
+                max_in_flight: self.max_in_flight,
+            },
             cancel_superseded: self.cancel_superseded,
         })
     }
@@ -322,14 +317,16 @@ mod tests {
         assert_eq!(setup.world.job_duration, Span::hours(1.0, 2.0));
         assert_eq!(setup.world.job_pass_rates, [("aks".to_string(), 0.5)]);
         let Runs::Triggered {
-            pace,
-            retry,
+            overrides,
             cancel_superseded,
         } = &setup.runs[0]
         else {
             panic!("triggered first");
         };
-        assert_eq!((retry.retries, pace.stagger), (1, SignedDuration::ZERO));
+        assert_eq!(
+            (overrides.retries, overrides.stagger),
+            (Some(1), Some(SignedDuration::ZERO))
+        );
         assert!(cancel_superseded);
         assert_eq!(
             setup.runs[1],

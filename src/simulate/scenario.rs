@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::config::Config;
 use crate::gate::{Policy, VersionCatalog};
-use crate::rounds::{Pace, RetryRule};
+use crate::rounds::RoundPolicy;
 
 /// The production gate, simulated unless `--config` names another file.
 pub const PRODUCTION_CONFIG: &str = include_str!("../../deploy/config/gatebot.toml");
@@ -110,6 +110,9 @@ pub struct GateUnderTest {
     pub label: String,
     pub policy: Policy,
     pub catalog: VersionCatalog,
+    /// `[gates.rounds]` and `[gates.retries]` (with each cell's `retries`), which triggered
+    /// mode runs with unless an option overrides them.
+    pub rounds: RoundPolicy,
 }
 
 impl GateUnderTest {
@@ -125,6 +128,7 @@ impl GateUnderTest {
             label: format!("{origin} ({})", gate.name),
             policy: gate.policy,
             catalog: gate.catalog,
+            rounds: gate.rounds,
         })
     }
 
@@ -135,14 +139,45 @@ impl GateUnderTest {
     }
 }
 
+/// Round settings given as options, each replacing the gate's own.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RoundOverrides {
+    /// Attempts after a cell's first, for every cell.
+    pub retries: Option<u32>,
+    pub pass_rate_threshold: Option<f64>,
+    pub stagger: Option<SignedDuration>,
+    pub max_in_flight: Option<usize>,
+}
+
+impl RoundOverrides {
+    /// The gate's round policy with these settings in place of its own.
+    pub fn apply(&self, rounds: &RoundPolicy) -> RoundPolicy {
+        let mut rounds = rounds.clone();
+        if let Some(retries) = self.retries {
+            rounds.retry.retries = retries;
+            rounds.cell_retries.clear();
+        }
+        if let Some(threshold) = self.pass_rate_threshold {
+            rounds.retry.pass_rate_threshold = threshold;
+        }
+        if let Some(stagger) = self.stagger {
+            rounds.pace.stagger = stagger;
+        }
+        if let Some(cap) = self.max_in_flight {
+            rounds.pace.max_in_flight = cap;
+        }
+        rounds
+    }
+}
+
 /// How the gate's jobs come to run.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Runs {
     /// gatebot runs a round for the newest snapshot (`runs = "triggered"`): every cell's job
     /// triggered per `rounds::plan`, failures retried per `rounds::decide_retry`.
     Triggered {
-        pace: Pace,
-        retry: RetryRule,
+        /// Settings replacing the gate's own.
+        overrides: RoundOverrides,
         /// A newer snapshot cancels the round in flight (its executions are aborted) and gets
         /// a round at once, instead of waiting for the round to end.
         cancel_superseded: bool,
@@ -156,8 +191,7 @@ impl Runs {
     /// Rounds as gatebot runs them by default.
     pub fn triggered() -> Self {
         Runs::Triggered {
-            pace: Pace::default(),
-            retry: RetryRule::default(),
+            overrides: RoundOverrides::default(),
             cancel_superseded: false,
         }
     }

@@ -296,7 +296,11 @@ impl<'s> Simulation<'s> {
 /// from the first failure as it would in a gate that has run for a while.
 fn seed_histories(shared: &mut Shared<'_>) {
     let window = match &shared.scenario.runs {
-        Runs::Triggered { retry, .. } => retry.history_window.min(HISTORY_KEPT),
+        Runs::Triggered { overrides, .. } => overrides
+            .apply(&shared.scenario.gate.rounds)
+            .retry
+            .history_window
+            .min(HISTORY_KEPT),
         Runs::Periodic { .. } => 0,
     };
     for job in 0..shared.record.jobs.len() {

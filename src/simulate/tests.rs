@@ -19,10 +19,16 @@ fn world(pass_rate: f64) -> World {
     }
 }
 
+/// Triggered mode with this retry rule's count and threshold and this pace, whatever the gate
+/// says.
 fn triggered(retry: RetryRule, pace: Pace, cancel_superseded: bool) -> Runs {
     Runs::Triggered {
-        pace,
-        retry,
+        overrides: RoundOverrides {
+            retries: Some(retry.retries),
+            pass_rate_threshold: Some(retry.pass_rate_threshold),
+            stagger: Some(pace.stagger),
+            max_in_flight: Some(pace.max_in_flight),
+        },
         cancel_superseded,
     }
 }

@@ -24,7 +24,7 @@ use super::scenario::Runs;
 use super::simulation::{Event, Shared, Step};
 use crate::gate::{CellKey, Decision, RunState};
 use crate::rounds::{
-    Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RetryRule, cells_still_tried,
+    Attempt, AttemptState, Moment, PassRate, RetryDecision, RoundPolicy, cells_still_tried,
     decide_retry, plan, round_over,
 };
 
@@ -53,8 +53,8 @@ pub struct RoundTally {
 /// The rounds of the gate.
 #[derive(Debug)]
 pub struct Rounds {
-    pace: Pace,
-    retry: RetryRule,
+    /// The gate's round policy, with the scenario's overrides.
+    policy: RoundPolicy,
     cancel_superseded: bool,
     /// The cells a round triggers (every cell with a job, advisory ones too), in the order
     /// the runner triggers them, and the job of each.
@@ -73,8 +73,7 @@ pub struct Rounds {
 impl Rounds {
     pub fn new(shared: &Shared<'_>) -> Self {
         let Runs::Triggered {
-            pace,
-            retry,
+            overrides,
             cancel_superseded,
         } = &shared.scenario.runs
         else {
@@ -95,8 +94,7 @@ impl Rounds {
         cells.sort();
         let (cells, jobs) = cells.into_iter().unzip();
         Self {
-            pace: *pace,
-            retry: *retry,
+            policy: overrides.apply(&shared.scenario.gate.rounds),
             cancel_superseded: *cancel_superseded,
             cells,
             jobs,
@@ -192,14 +190,15 @@ impl Rounds {
         let attempt = &round.attempts[attempt];
         let job = job_of(&self.cells, &self.jobs, &attempt.cell);
         let history = shared.record.jobs[job].history.iter().copied();
-        let rate = PassRate::of_latest(history, self.retry.history_window);
+        let rule = self.policy.retry_for(&attempt.cell);
+        let rate = PassRate::of_latest(history, rule.history_window);
         let gate = &shared.scenario.gate;
         let can_block = gate
             .policy
             .cell(&attempt.cell)
             .is_some_and(|cell| cell.required)
             && gate.catalog.is_ga(attempt.cell.version);
-        let decision = decide_retry(&self.retry, failed_as, attempt.number, rate, can_block);
+        let decision = decide_retry(&rule, failed_as, attempt.number, rate, can_block);
         let (retry, reason) = match decision {
             RetryDecision::Retry { reason } => (true, reason),
             RetryDecision::Block { reason } => (false, reason),
@@ -258,7 +257,7 @@ impl Rounds {
                 last_trigger: self.last_trigger,
                 hold_until: None,
             };
-            let next = plan(&self.cells, &round.attempts, &self.pace, moment);
+            let next = plan(&self.cells, &round.attempts, &self.policy.pace, moment);
             debug_assert!(
                 next.find.is_empty(),
                 "no attempt is ever only intended here"
