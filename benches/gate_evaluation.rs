@@ -62,6 +62,7 @@ fn gate() -> GateSpec {
                 )),
                 required: true,
                 key,
+                aggregate: None,
             },
         ),
         catalog,

@@ -35,6 +35,7 @@ pub fn gate() -> ReleaseDayGate {
                         && key.platform.as_str() == "azure"
                         && upgrade),
                     key,
+                    aggregate: None,
                 }
             },
         ),

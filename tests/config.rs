@@ -10,7 +10,7 @@ use gatebot::config::{
     SlackConfig,
 };
 use gatebot::escalation::{DigestConfig, EscalationConfig, PersonConfig, TeamConfig};
-use gatebot::gate::{CellKey, Check, Maturity, OcpVersion, Platform};
+use gatebot::gate::{Aggregate, CellKey, Check, Maturity, OcpVersion, Platform};
 use gatebot::jira::{Deployment, JiraSettings};
 use gatebot::rounds::Runs;
 use jiff::SignedDuration;
@@ -1645,5 +1645,35 @@ fn round_settings_are_checked() {
         ),
         "gangway.token_env",
         "is not the name of an environment variable",
+    );
+}
+
+#[test]
+fn an_aggregated_cell_is_read_and_an_impossible_one_refused() {
+    let cell = |aggregate: &str| {
+        format!(
+            "{MINIMAL}\n[[gates.cells]]\nversion = \"4.21\"\nplatform = \"aws\"\ncheck = \"baseline\"\naggregate = \"{aggregate}\"\n"
+        )
+    };
+    let config = Config::parse(&cell("2 of 3"), "test.toml").unwrap();
+    let policy = &config.gates[0].policy;
+    let aggregated = policy.cell(&key("4.21", "aws", Check::Baseline)).unwrap();
+    assert_eq!(aggregated.aggregate, Some(Aggregate { passes: 2, runs: 3 }));
+    assert_eq!(
+        policy
+            .cell(&key("4.21", "azure", Check::Baseline))
+            .unwrap()
+            .aggregate,
+        None
+    );
+    assert_single_problem(
+        &cell("3 of 2"),
+        "gates[0].cells[0].aggregate",
+        "`3 of 2` cannot be met or asks for too many runs",
+    );
+    assert_single_problem(
+        &cell("two of three"),
+        "gates[0].cells[0].aggregate",
+        "`two of three` is not an aggregate",
     );
 }

@@ -11,7 +11,7 @@ use std::time::Duration;
 use gatebot::clock::SystemClock;
 use gatebot::commands::answers::blocked_why;
 use gatebot::engine::{GateEvent, GateSpec};
-use gatebot::gate::{Decision, SnapshotKey};
+use gatebot::gate::{Aggregate, Decision, SnapshotKey};
 use gatebot::jira::Secret;
 use gatebot::prow::gangway::{GangwayClient, GangwaySettings};
 use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
@@ -584,4 +584,46 @@ async fn gangway_down_says_so_in_status_and_the_channel_loses_nothing_and_the_ro
                 .any(|text| text.contains("Gangway answers again"))
     })
     .await;
+}
+
+#[tokio::test]
+async fn an_aggregated_cell_runs_its_three_runs_at_once_and_two_passes_release_it() {
+    let mut aggregated = triggered_gate();
+    let job = support::job("4.20", "aws", "baseline");
+    let cell = aggregated
+        .policy
+        .cells
+        .iter_mut()
+        .find(|cell| cell.job.as_deref() == Some(job.as_str()))
+        .unwrap();
+    cell.aggregate = Some(Aggregate { passes: 2, runs: 3 });
+    let world = World::start(vec![aggregated], Arc::new(SystemClock))
+        .await
+        .unwrap();
+    let gangway = gangway(
+        &world,
+        &[(
+            job.clone(),
+            vec![Outcome::Failure, Outcome::Success, Outcome::Success],
+        )],
+    )
+    .await;
+    let running = Running::start(&world).await;
+    let rounds = runner(&world, &running, &gangway);
+    world.publish_snapshot(&gate(), &snapshot_name(1), &digest(1));
+    wait_until("the gate releases the snapshot", LIMIT, || async {
+        !world.releases(NS).is_empty()
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+    let runs_of_job = gangway
+        .executions()
+        .into_iter()
+        .filter(|e| e.job == job)
+        .count();
+    assert_eq!(runs_of_job, 3, "three runs, none of them a retry");
+    assert_eq!(world.releases(NS).len(), 1);
+    let answer = blocked_why_now(&running).await;
+    assert!(answer.contains("Nothing blocks it"), "{answer}");
 }

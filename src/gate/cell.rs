@@ -9,13 +9,15 @@
 //!   applies, because the round decides when the cell is settled;
 //! - otherwise the newest run decides: still running, or failed;
 //! - a failure on a version that is not GA is allowed;
-//! - no finished result by the snapshot's deadline is a time-out (also allowed when not GA).
+//! - no finished result by the snapshot's deadline is a time-out (also allowed when not GA);
+//! - an aggregated cell ("2 of 3") counts instead: it passes once enough runs passed, and fails
+//!   once so many failed that it cannot pass any more.
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
 use super::model::{CellKey, JobRun, RunFacts, RunState};
-use super::policy::{CellPolicy, VersionCatalog};
+use super::policy::{Aggregate, CellPolicy, VersionCatalog};
 
 /// Where a cell stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -103,11 +105,25 @@ pub struct CellVerdict {
     pub run: Option<RunRef>,
     /// When results for this cell were due.
     pub deadline: Timestamp,
+    /// The cell's aggregated rule, if it has one.
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
 }
 
 impl CellVerdict {
     /// A sentence for people: why the cell is in this state.
     pub fn reason(&self) -> String {
+        let reason = self.single_run_reason();
+        match self.aggregate {
+            Some(aggregate) if self.state != CellState::NotApplicable => {
+                format!("{reason} (an aggregated cell: {aggregate} runs of its job must pass)")
+            }
+            _ => reason,
+        }
+    }
+
+    /// The reason from the deciding run alone.
+    fn single_run_reason(&self) -> String {
         let job = self.job.as_deref().unwrap_or("the job");
         let deadline = self.deadline;
         let finished = |run: &RunRef| {
@@ -168,6 +184,9 @@ impl CellVerdict {
 pub struct CellRuns<'r> {
     newest_pass: Option<Ranked<'r>>,
     newest: Option<Ranked<'r>>,
+    /// Finished runs that passed and that did not, for an aggregated cell.
+    passes: u32,
+    failures: u32,
 }
 
 /// A run with the facts evaluation compares, so a sweep rarely reads the run itself.
@@ -196,6 +215,11 @@ impl<'r> CellRuns<'r> {
         if facts.state == RunState::Success && newer(&self.newest_pass) {
             self.newest_pass = Some(ranked);
         }
+        match facts.state {
+            RunState::Success => self.passes += 1,
+            state if state.is_finished() => self.failures += 1,
+            _ => {}
+        }
         if newer(&self.newest) {
             self.newest = Some(ranked);
         }
@@ -214,6 +238,10 @@ pub fn decide_cell<'r>(
 ) -> (CellState, Option<&'r JobRun>) {
     if policy.job.is_none() {
         return (CellState::NotApplicable, None);
+    }
+    if let Some(aggregate) = policy.aggregate {
+        let ga = catalog.is_ga(policy.key.version);
+        return decide_aggregate(aggregate, runs, ga, (deadline, now), trying);
     }
     if let Some(pass) = runs.newest_pass {
         return (CellState::Passed, Some(pass.run));
@@ -237,5 +265,38 @@ pub fn decide_cell<'r>(
         newest if now > deadline => (tolerated(CellState::TimedOut), newest.map(|n| n.run)),
         Some(newest) => (CellState::Running, Some(newest.run)),
         None => (CellState::Waiting, None),
+    }
+}
+
+/// Decides an aggregated cell from how many of its runs passed and failed; `ga` says whether a
+/// failure may hold the gate. The deadline does not apply while the round still tries it.
+fn decide_aggregate<'r>(
+    aggregate: Aggregate,
+    runs: CellRuns<'r>,
+    ga: bool,
+    (deadline, now): (Timestamp, Timestamp),
+    trying: bool,
+) -> (CellState, Option<&'r JobRun>) {
+    let newest = runs.newest.map(|ranked| ranked.run);
+    let failed = if ga {
+        CellState::Failed
+    } else {
+        CellState::AllowedFailure
+    };
+    if runs.passes >= aggregate.passes {
+        (CellState::Passed, runs.newest_pass.map(|ranked| ranked.run))
+    } else if runs.failures > aggregate.failures_allowed() {
+        (failed, newest)
+    } else if now > deadline && !trying {
+        let timed_out = if ga {
+            CellState::TimedOut
+        } else {
+            CellState::AllowedFailure
+        };
+        (timed_out, newest)
+    } else if newest.is_some() {
+        (CellState::Running, newest)
+    } else {
+        (CellState::Waiting, None)
     }
 }

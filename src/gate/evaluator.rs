@@ -114,6 +114,7 @@ impl<'p> Evaluator<'p> {
                 state,
                 run: run.map(RunRef::from),
                 deadline,
+                aggregate: cell.aggregate,
             })
             .collect();
         let states: Vec<CellState> = cells.iter().map(|cell| cell.state).collect();

@@ -19,7 +19,7 @@ pub use model::{
     CellKey, Check, JobRun, OcpVersion, Platform, RunFacts, RunState, RunTarget, Snapshot,
     SnapshotKey,
 };
-pub use policy::{CellPolicy, Maturity, Policy, VersionCatalog};
+pub use policy::{Aggregate, CellPolicy, Maturity, Policy, VersionCatalog};
 pub use release::{ReleaseKind, ReleaseRecord, ReleaseStatus, release_line};
 pub use verdict::{Decision, GateInput, Tally, Verdict, evaluate, verdict_line};
 

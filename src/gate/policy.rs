@@ -22,6 +22,32 @@ pub struct CellPolicy {
     /// A required cell must pass (or fail on a pre-release version) before the gate passes;
     /// an advisory cell is shown but never blocks nor holds the gate.
     pub required: bool,
+    /// When set, the cell is decided by several runs of its job for the snapshot instead of
+    /// one: it passes once enough of them passed, as OpenShift's aggregated jobs do.
+    #[serde(default)]
+    pub aggregate: Option<Aggregate>,
+}
+
+/// "At least `passes` of `runs` runs pass": the cell passes once `passes` runs of its job for
+/// the snapshot passed, and fails once so many failed that `passes` can no longer be reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aggregate {
+    pub passes: u32,
+    pub runs: u32,
+}
+
+impl Aggregate {
+    /// How many failed runs the cell can take and still pass.
+    pub fn failures_allowed(self) -> u32 {
+        self.runs - self.passes
+    }
+}
+
+/// "2 of 3"
+impl std::fmt::Display for Aggregate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} of {}", self.passes, self.runs)
+    }
 }
 
 /// The full rule set of one gate.

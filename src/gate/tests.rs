@@ -30,6 +30,7 @@ fn policy() -> (Policy, VersionCatalog) {
             job: Some(job_name(key.version, key.platform.as_str(), key.check)),
             required: true,
             key,
+            aggregate: None,
         },
     );
     let catalog = VersionCatalog::new([
@@ -228,6 +229,42 @@ fn a_failure_the_round_still_tries_is_retrying_and_holds_no_one_back_until_settl
 
     let settled = decide(&policy, &catalog, &runs, t(7_200));
     assert_eq!(settled.decision, Decision::Blocked, "no retry left: final");
+}
+
+#[test]
+fn an_aggregated_cell_passes_on_enough_passes_and_fails_once_it_cannot_pass_any_more() {
+    let (mut policy, catalog) = policy();
+    let job = job_name(OcpVersion::new(4, 20), "aws", Check::Baseline);
+    let index = policy
+        .cells
+        .iter()
+        .position(|cell| cell.job.as_deref() == Some(job.as_str()))
+        .unwrap();
+    policy.cells[index].aggregate = Some(Aggregate { passes: 2, runs: 3 });
+    let mut runs = all_passing(&policy);
+    runs.retain(|r| r.job != job);
+    let state = |extra: &[(u64, RunState)]| {
+        let mut runs = runs.clone();
+        runs.extend(extra.iter().map(|(build, state)| run(&job, *build, *state)));
+        let verdict = decide(&policy, &catalog, &runs, t(7_200));
+        let cell = cell(&verdict, "4.20", "aws", Check::Baseline).clone();
+        (cell.state, verdict.decision, cell.reason())
+    };
+    use RunState::{Failure, Running, Success};
+    let (one_pass, decision, _) = state(&[(1, Success), (2, Failure), (3, Running)]);
+    assert_eq!(
+        (one_pass, decision),
+        (CellState::Running, Decision::Pending)
+    );
+    let (passed, decision, reason) = state(&[(1, Success), (2, Failure), (3, Success)]);
+    assert_eq!((passed, decision), (CellState::Passed, Decision::Passed));
+    assert!(reason.contains("an aggregated cell: 2 of 3"), "{reason}");
+    let (failed, decision, _) = state(&[(1, Failure), (2, Failure), (3, Running)]);
+    assert_eq!(
+        (failed, decision),
+        (CellState::Failed, Decision::Blocked),
+        "two failures leave no way to two passes"
+    );
 }
 
 #[test]

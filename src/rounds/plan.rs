@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use crate::gate::{CellKey, Tally};
+use crate::gate::{CellKey, Policy, Tally};
 
 /// How fast a gate's rounds trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,37 +54,72 @@ pub struct Moment {
     pub hold_until: Option<Timestamp>,
 }
 
+/// A cell as a round runs it: its key, and how many runs of its job it starts at once — one,
+/// or the runs of an aggregated cell ("2 of 3" starts three), which are never retried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoundCell {
+    pub key: CellKey,
+    pub runs: u32,
+}
+
+impl RoundCell {
+    /// The cells of a policy a round runs — every cell with a job — in key order, the order
+    /// the round triggers them.
+    pub fn of(policy: &Policy) -> Vec<RoundCell> {
+        let mut cells: Vec<RoundCell> = policy
+            .cells
+            .iter()
+            .filter(|cell| cell.job.is_some())
+            .map(|cell| RoundCell {
+                key: cell.key.clone(),
+                runs: cell.aggregate.map_or(1, |aggregate| aggregate.runs),
+            })
+            .collect();
+        cells.sort_by(|a, b| a.key.cmp(&b.key));
+        cells
+    }
+
+    fn is_aggregated(&self) -> bool {
+        self.runs > 1
+    }
+}
+
 /// Plans the next step of a round over `cells` (in the order they should run) with its
 /// `attempts` so far.
-pub fn plan(cells: &[CellKey], attempts: &[Attempt], pace: &Pace, moment: Moment) -> Plan {
+pub fn plan(cells: &[RoundCell], attempts: &[Attempt], pace: &Pace, moment: Moment) -> Plan {
     let mut plan = Plan::default();
     let mut wake = Vec::new();
     let mut due: Option<(CellKey, u32)> = None;
     for cell in cells {
-        let latest = attempts
+        let mut of_cell: Vec<&Attempt> = attempts
             .iter()
-            .filter(|attempt| &attempt.cell == cell)
-            .max_by_key(|attempt| attempt.number);
-        match latest {
-            None => {
-                due.get_or_insert((cell.clone(), 1));
+            .filter(|attempt| attempt.cell == cell.key)
+            .collect();
+        of_cell.sort_by_key(|attempt| attempt.number);
+        for attempt in &of_cell {
+            if let AttemptState::Intended { at } = attempt.state {
+                let give_up = at.saturating_add(pace.find_for).unwrap_or(Timestamp::MAX);
+                if moment.now < give_up {
+                    plan.find.push((cell.key.clone(), attempt.number));
+                    wake.push(give_up);
+                } else {
+                    due.get_or_insert((cell.key.clone(), attempt.number));
+                }
             }
-            Some(attempt) => match &attempt.state {
-                AttemptState::Intended { at } => {
-                    let give_up = at.saturating_add(pace.find_for).unwrap_or(Timestamp::MAX);
-                    if moment.now < give_up {
-                        plan.find.push((cell.clone(), attempt.number));
-                        wake.push(give_up);
-                    } else {
-                        due.get_or_insert((cell.clone(), attempt.number));
-                    }
-                }
-                AttemptState::Triggered { .. } => {}
-                AttemptState::Finished { .. } if attempt.settles_cell() => {}
-                AttemptState::Finished { .. } => {
-                    due.get_or_insert((cell.clone(), attempt.number + 1));
-                }
+        }
+        let next = match of_cell.last() {
+            None => Some(1),
+            Some(_) if cell.is_aggregated() => {
+                let started = of_cell.len() as u32;
+                (started < cell.runs).then_some(started + 1)
+            }
+            Some(latest) => match &latest.state {
+                AttemptState::Finished { .. } if !latest.settles_cell() => Some(latest.number + 1),
+                _ => None,
             },
+        };
+        if let Some(number) = next {
+            due.get_or_insert((cell.key.clone(), number));
         }
     }
     if let Some(next) = due {
@@ -114,18 +149,25 @@ pub fn plan(cells: &[CellKey], attempts: &[Attempt], pace: &Pace, moment: Moment
 /// gate evaluates the round's snapshot with the round's attempts) decide the snapshot whatever
 /// still runs — it passed, or a cell failed for good. Ending then lets the next round test a
 /// newer snapshot at once.
-pub fn round_over(cells: &[CellKey], attempts: &[Attempt], tally: &Tally) -> bool {
+pub fn round_over(cells: &[RoundCell], attempts: &[Attempt], tally: &Tally) -> bool {
     tally.is_decisive() || round_done(cells, attempts)
 }
 
-/// Whether every cell of the round is settled: passed, or failed with no retry wanted.
-pub fn round_done(cells: &[CellKey], attempts: &[Attempt]) -> bool {
+/// Whether every cell of the round is settled: passed, or failed with no retry wanted; an
+/// aggregated cell when all its runs ended.
+pub fn round_done(cells: &[RoundCell], attempts: &[Attempt]) -> bool {
     cells.iter().all(|cell| {
-        attempts
-            .iter()
-            .filter(|attempt| &attempt.cell == cell)
-            .max_by_key(|attempt| attempt.number)
-            .is_some_and(Attempt::settles_cell)
+        let of_cell = attempts.iter().filter(|attempt| attempt.cell == cell.key);
+        if cell.is_aggregated() {
+            let (started, ended) = of_cell.fold((0, 0), |(started, ended), attempt| {
+                (started + 1, ended + u32::from(!attempt.in_flight()))
+            });
+            started >= cell.runs && ended == started
+        } else {
+            of_cell
+                .max_by_key(|attempt| attempt.number)
+                .is_some_and(Attempt::settles_cell)
+        }
     })
 }
 
@@ -140,6 +182,16 @@ mod tests {
             platform: Platform::new(platform),
             check: Check::Baseline,
         }
+    }
+
+    /// Cells that each run one job at a time.
+    fn single(keys: &[CellKey]) -> Vec<RoundCell> {
+        keys.iter()
+            .map(|key| RoundCell {
+                key: key.clone(),
+                runs: 1,
+            })
+            .collect()
     }
 
     fn at(second: i64) -> Timestamp {
@@ -190,13 +242,23 @@ mod tests {
     #[test]
     fn a_new_round_triggers_its_cells_one_at_a_time_in_order_and_staggered() {
         let cells = [cell(20, "aws"), cell(20, "azure")];
-        let first = plan(&cells, &[], &Pace::default(), moment(0, None));
+        let first = plan(&single(&cells), &[], &Pace::default(), moment(0, None));
         assert_eq!(first.trigger, Some((cell(20, "aws"), 1)));
         let attempts = [triggered(cell(20, "aws"), 1)];
-        let too_soon = plan(&cells, &attempts, &Pace::default(), moment(10, Some(0)));
+        let too_soon = plan(
+            &single(&cells),
+            &attempts,
+            &Pace::default(),
+            moment(10, Some(0)),
+        );
         assert_eq!(too_soon.trigger, None);
         assert_eq!(too_soon.wake_at, Some(at(30)), "the next stagger slot");
-        let next = plan(&cells, &attempts, &Pace::default(), moment(30, Some(0)));
+        let next = plan(
+            &single(&cells),
+            &attempts,
+            &Pace::default(),
+            moment(30, Some(0)),
+        );
         assert_eq!(next.trigger, Some((cell(20, "azure"), 1)));
     }
 
@@ -211,15 +273,15 @@ mod tests {
             triggered(cell(20, "aws"), 1),
             triggered(cell(20, "azure"), 1),
         ];
-        let capped = plan(&cells, &two_running, &pace, moment(100, Some(30)));
+        let capped = plan(&single(&cells), &two_running, &pace, moment(100, Some(30)));
         assert_eq!((capped.trigger, capped.wake_at), (None, None));
         let one_done = [
             finished(cell(20, "aws"), 1, RunState::Success, false),
             triggered(cell(20, "azure"), 1),
         ];
-        let freed = plan(&cells, &one_done, &pace, moment(100, Some(30)));
+        let freed = plan(&single(&cells), &one_done, &pace, moment(100, Some(30)));
         assert_eq!(freed.trigger, Some((cell(21, "aws"), 1)));
-        let freed_early = plan(&cells, &one_done, &pace, moment(40, Some(30)));
+        let freed_early = plan(&single(&cells), &one_done, &pace, moment(40, Some(30)));
         assert_eq!(
             (freed_early.trigger, freed_early.wake_at),
             (None, Some(at(60)))
@@ -233,7 +295,7 @@ mod tests {
             hold_until: Some(at(90)),
             ..moment(50, None)
         };
-        let plan = plan(&cells, &[], &Pace::default(), held);
+        let plan = plan(&single(&cells), &[], &Pace::default(), held);
         assert_eq!((plan.trigger, plan.wake_at), (None, Some(at(90))));
     }
 
@@ -245,11 +307,21 @@ mod tests {
             1,
             AttemptState::Intended { at: at(0) },
         )];
-        let searching = plan(&cells, &intended, &Pace::default(), moment(60, Some(0)));
+        let searching = plan(
+            &single(&cells),
+            &intended,
+            &Pace::default(),
+            moment(60, Some(0)),
+        );
         assert_eq!(searching.trigger, None);
         assert_eq!(searching.find, [(cell(20, "aws"), 1)]);
         assert_eq!(searching.wake_at, Some(at(600)));
-        let given_up = plan(&cells, &intended, &Pace::default(), moment(600, Some(0)));
+        let given_up = plan(
+            &single(&cells),
+            &intended,
+            &Pace::default(),
+            moment(600, Some(0)),
+        );
         assert_eq!(
             given_up.trigger,
             Some((cell(20, "aws"), 1)),
@@ -264,14 +336,59 @@ mod tests {
             finished(cell(20, "aws"), 1, RunState::Failure, true),
             finished(cell(20, "azure"), 1, RunState::Failure, false),
         ];
-        let plan = plan(&cells, &attempts, &Pace::default(), moment(100, Some(0)));
+        let plan = plan(
+            &single(&cells),
+            &attempts,
+            &Pace::default(),
+            moment(100, Some(0)),
+        );
         assert_eq!(plan.trigger, Some((cell(20, "aws"), 2)));
-        assert!(!round_done(&cells, &attempts));
+        assert!(!round_done(&single(&cells), &attempts));
         let retried = [
             finished(cell(20, "aws"), 1, RunState::Failure, true),
             finished(cell(20, "aws"), 2, RunState::Success, false),
             finished(cell(20, "azure"), 1, RunState::Failure, false),
         ];
-        assert!(round_done(&cells, &retried));
+        assert!(round_done(&single(&cells), &retried));
+    }
+
+    #[test]
+    fn an_aggregated_cell_starts_all_its_runs_and_retries_none() {
+        let key = cell(20, "aws");
+        let cells = [RoundCell {
+            key: key.clone(),
+            runs: 3,
+        }];
+        let pace = Pace {
+            stagger: SignedDuration::ZERO,
+            ..Pace::default()
+        };
+        let first = plan(&cells, &[], &pace, moment(0, None));
+        assert_eq!(first.trigger, Some((key.clone(), 1)));
+        let one_running = [triggered(key.clone(), 1)];
+        let second = plan(&cells, &one_running, &pace, moment(1, Some(0)));
+        assert_eq!(
+            second.trigger,
+            Some((key.clone(), 2)),
+            "started without waiting for the first"
+        );
+        let all = [
+            finished(key.clone(), 1, RunState::Failure, false),
+            finished(key.clone(), 2, RunState::Success, false),
+            triggered(key.clone(), 3),
+        ];
+        assert_eq!(plan(&cells, &all, &pace, moment(2, Some(1))).trigger, None);
+        assert!(!round_done(&cells, &all), "a run is still going");
+        let ended = [
+            finished(key.clone(), 1, RunState::Failure, false),
+            finished(key.clone(), 2, RunState::Success, false),
+            finished(key.clone(), 3, RunState::Failure, false),
+        ];
+        assert!(round_done(&cells, &ended));
+        assert_eq!(
+            plan(&cells, &ended, &pace, moment(3, Some(2))).trigger,
+            None,
+            "no retry"
+        );
     }
 }

@@ -12,7 +12,7 @@
 //!   and never retried: a retry would only cost a run and keep the round open.
 
 use super::history::PassRate;
-use crate::gate::RunState;
+use crate::gate::{CellPolicy, RunState};
 
 /// How a gate retries, from configuration.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -106,6 +106,27 @@ pub fn decide_retry(
             ),
         },
     }
+}
+
+/// [`decide_retry`] for one cell of the policy, `ga` saying whether its version is GA now: an
+/// aggregated cell is never retried (its runs all started at once and decide it together), and
+/// only a required cell on a GA version can hold the gate.
+pub fn decide_for_cell(
+    policy: &RetryRule,
+    cell: &CellPolicy,
+    ga: bool,
+    (failed_as, attempt): (RunState, u32),
+    history: PassRate,
+) -> RetryDecision {
+    if let Some(aggregate) = cell.aggregate {
+        return RetryDecision::Block {
+            reason: format!(
+                "an aggregated cell: {aggregate} runs decide it, all started at once, so none is \
+                 retried"
+            ),
+        };
+    }
+    decide_retry(policy, failed_as, attempt, history, cell.required && ga)
 }
 
 #[cfg(test)]

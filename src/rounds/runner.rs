@@ -17,9 +17,9 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::plan::{Moment, plan, round_over};
+use super::plan::{Moment, RoundCell, plan, round_over};
 use super::policy::Runs;
-use super::retry::{RetryDecision, decide_retry};
+use super::retry::{RetryDecision, decide_for_cell};
 use crate::clock::Clock;
 use crate::engine::{Engine, GateSpec};
 use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
@@ -104,12 +104,12 @@ impl RoundRunner {
     /// is due.
     async fn pass(&self, gate: &GateSpec, rounds: &mut GateRounds) -> Result<(), StoreError> {
         let cells = cells_of(gate);
-        let cell_keys: Vec<CellKey> = cells.keys().cloned().collect();
+        let round_cells = RoundCell::of(&gate.policy);
         let follow_due = rounds
             .last_followed
             .is_none_or(|last| last.elapsed() >= self.settings.follow_every);
         if follow_due {
-            self.follow_running(gate, &cells, cell_keys.len()).await?;
+            self.follow_running(gate, &cells, round_cells.len()).await?;
             rounds.last_followed = Some(std::time::Instant::now());
         }
         let Some(snapshot) = self.round_snapshot(gate, rounds).await? else {
@@ -118,14 +118,14 @@ impl RoundRunner {
         let key = snapshot.key();
         let attempts = self.store.attempts(&key).await?;
         self.engine
-            .note_round(&key, attempts.clone(), cell_keys.len());
-        if self.is_over(&key, &cell_keys, &attempts) {
+            .note_round(&key, attempts.clone(), round_cells.len());
+        if self.is_over(&key, &round_cells, &attempts) {
             tracing::info!(snapshot = %key, "round finished");
             rounds.open = None;
             return Ok(());
         }
         let next = plan(
-            &cell_keys,
+            &round_cells,
             &attempts,
             &gate.rounds.pace,
             self.moment(rounds),
@@ -137,7 +137,8 @@ impl RoundRunner {
         // stagger), each planned afresh; a cell whose claim another replica won comes up again,
         // so the passes are bounded by the cells.
         let (mut due, mut attempts) = (next.trigger, attempts);
-        for _ in 0..cell_keys.len() {
+        let runs: u32 = round_cells.iter().map(|cell| cell.runs).sum();
+        for _ in 0..runs {
             let Some((cell, number)) = due else { break };
             let envs = gate.rounds.env_for(&snapshot);
             let lost = lost_intent(&attempts, &cell, number);
@@ -150,28 +151,18 @@ impl RoundRunner {
             }
             attempts = self.store.attempts(&key).await?;
             let moment = self.moment(rounds);
-            due = plan(&cell_keys, &attempts, &gate.rounds.pace, moment).trigger;
+            due = plan(&round_cells, &attempts, &gate.rounds.pace, moment).trigger;
         }
         Ok(())
     }
 
     /// Whether the round of `key` is over ([`round_over`]), with the gate's verdict now.
-    fn is_over(&self, key: &SnapshotKey, cells: &[CellKey], attempts: &[Attempt]) -> bool {
+    fn is_over(&self, key: &SnapshotKey, cells: &[RoundCell], attempts: &[Attempt]) -> bool {
         match self.engine.verdict(key) {
             Some((_, verdict)) => round_over(cells, attempts, &verdict.tally),
             // No longer tracked: nothing to test it for.
             None => true,
         }
-    }
-
-    /// Whether a failure of `cell` can hold the gate: it is required and its version is GA now.
-    fn can_block(&self, gate: &GateSpec, cell: &CellKey) -> bool {
-        let required = gate.policy.cell(cell).is_some_and(|policy| policy.required);
-        let ga = self
-            .engine
-            .catalog(&gate.name)
-            .is_some_and(|catalog| catalog.is_ga(cell.version));
-        required && ga
     }
 
     /// What the planner needs to know of this moment.
@@ -195,7 +186,7 @@ impl RoundRunner {
             return Ok(Some(snapshot));
         }
         if let Some(latest) = self.store.latest_round(&gate.name).await? {
-            let cells: Vec<CellKey> = cells_of(gate).into_keys().collect();
+            let cells = RoundCell::of(&gate.policy);
             let attempts = self.store.attempts(&latest).await?;
             if !self.is_over(&latest, &cells, &attempts)
                 && let Some(snapshot) = self.engine.snapshot(&latest)
@@ -294,14 +285,15 @@ impl RoundRunner {
                 let rule = gate.rounds.retry_for(&attempt.cell);
                 let job = &cells[&attempt.cell];
                 let record = self.engine.job_record(job, rule.history_window, build);
-                let can_block = self.can_block(gate, &attempt.cell);
-                Some(decide_retry(
-                    &rule,
-                    failed,
-                    attempt.number,
-                    record.rate,
-                    can_block,
-                ))
+                let Some(cell) = gate.policy.cell(&attempt.cell) else {
+                    return Ok(());
+                };
+                let ga = self
+                    .engine
+                    .catalog(&gate.name)
+                    .is_some_and(|catalog| catalog.is_ga(attempt.cell.version));
+                let failure = (failed, attempt.number);
+                Some(decide_for_cell(&rule, cell, ga, failure, record.rate))
             }
         };
         let (retry, reason) = match &decision {

@@ -24,8 +24,8 @@ use super::scenario::Runs;
 use super::simulation::{Event, Shared, Step};
 use crate::gate::{CellKey, Decision, RunState};
 use crate::rounds::{
-    Attempt, AttemptState, Moment, PassRate, RetryDecision, RoundPolicy, cells_still_tried,
-    decide_retry, plan, round_over,
+    Attempt, AttemptState, Moment, PassRate, RetryDecision, RoundCell, RoundPolicy,
+    cells_still_tried, decide_for_cell, plan, round_over,
 };
 
 /// The round in flight.
@@ -55,6 +55,8 @@ pub struct RoundTally {
 pub struct Rounds {
     /// The gate's round policy, with the scenario's overrides.
     policy: RoundPolicy,
+    /// The cells as the round runs them (`rounds::RoundCell::of`).
+    round_cells: Vec<RoundCell>,
     cancel_superseded: bool,
     /// The cells a round triggers (every cell with a job, advisory ones too), in the order
     /// the runner triggers them, and the job of each.
@@ -95,6 +97,7 @@ impl Rounds {
         let (cells, jobs) = cells.into_iter().unzip();
         Self {
             policy: overrides.apply(&shared.scenario.gate.rounds),
+            round_cells: RoundCell::of(&shared.scenario.gate.policy),
             cancel_superseded: *cancel_superseded,
             cells,
             jobs,
@@ -193,12 +196,12 @@ impl Rounds {
         let rule = self.policy.retry_for(&attempt.cell);
         let rate = PassRate::of_latest(history, rule.history_window);
         let gate = &shared.scenario.gate;
-        let can_block = gate
+        let cell = gate
             .policy
             .cell(&attempt.cell)
-            .is_some_and(|cell| cell.required)
-            && gate.catalog.is_ga(attempt.cell.version);
-        let decision = decide_retry(&rule, failed_as, attempt.number, rate, can_block);
+            .expect("a round's cells are the gate's");
+        let ga = gate.catalog.is_ga(attempt.cell.version);
+        let decision = decide_for_cell(&rule, cell, ga, (failed_as, attempt.number), rate);
         let (retry, reason) = match decision {
             RetryDecision::Retry { reason } => (true, reason),
             RetryDecision::Block { reason } => (false, reason),
@@ -237,7 +240,7 @@ impl Rounds {
                 continue;
             };
             let tally = shared.assessment(round.snapshot).tally;
-            if round_over(&self.cells, &round.attempts, &tally) {
+            if round_over(&self.round_cells, &round.attempts, &tally) {
                 let released = shared.record.snapshots[round.snapshot]
                     .released_at
                     .is_some();
@@ -257,7 +260,12 @@ impl Rounds {
                 last_trigger: self.last_trigger,
                 hold_until: None,
             };
-            let next = plan(&self.cells, &round.attempts, &self.policy.pace, moment);
+            let next = plan(
+                &self.round_cells,
+                &round.attempts,
+                &self.policy.pace,
+                moment,
+            );
             debug_assert!(
                 next.find.is_empty(),
                 "no attempt is ever only intended here"

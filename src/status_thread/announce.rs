@@ -297,6 +297,7 @@ mod tests {
             },
             job: Some(JOB.into()),
             required: true,
+            aggregate: None,
             state,
             run: run_state.map(|state| RunRef {
                 build_id: "123".into(),

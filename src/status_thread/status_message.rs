@@ -309,6 +309,7 @@ mod tests {
                     && key.platform.as_str() == "azure"
                     && key.check == Check::UpgradeFromPrevious),
                 key,
+                aggregate: None,
             },
         );
         let catalog = VersionCatalog::new([(OcpVersion::new(4, 22), Maturity::PreRelease)]);
@@ -543,6 +544,7 @@ mod tests {
                     job: Some(job_name(&key)),
                     required: true,
                     key,
+                    aggregate: None,
                 });
             }
         }

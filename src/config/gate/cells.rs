@@ -1,13 +1,14 @@
 //! `[[gates.cells]]`: exceptions to the matrix for single cells — a different job, a cell that
 //! does not apply (an upgrade check before a version's first z-stream), a cell that only
-//! advises, or a cell that retries a failure more or less often than the gate.
+//! advises, a cell that retries a failure more or less often than the gate, or a cell decided
+//! by several runs ("2 of 3").
 
 use std::fmt::Display;
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::gate::{CellKey, Check, OcpVersion, Platform};
+use crate::gate::{Aggregate, CellKey, Check, OcpVersion, Platform};
 
 use super::super::field_path::FieldPath;
 use super::super::problems::Invalid;
@@ -27,6 +28,8 @@ pub(super) struct CellOverride {
     pub required: Option<bool>,
     /// Replaces the gate's `[gates.retries] count` for this cell.
     pub retries: Option<u32>,
+    /// Decides the cell by several runs ("2 of 3") instead of one.
+    pub aggregate: Option<Aggregate>,
 }
 
 /// The gate's matrix axes, each `None` when it could not be read (its problem is already
@@ -48,6 +51,7 @@ pub(super) struct CellSection {
     applicable: Option<bool>,
     required: Option<bool>,
     retries: Option<Spanned<i64>>,
+    aggregate: Option<Spanned<String>>,
 }
 
 pub(super) fn validate(
@@ -117,17 +121,23 @@ fn validate_one(
         None => Some(None),
         Some(retries) => report.count(&place.key("retries"), retries, 0).map(Some),
     };
+    let aggregate = report.optional(
+        &place.key("aggregate"),
+        cell.aggregate.as_ref(),
+        parse_aggregate,
+    );
     let changes_nothing = cell.job.is_none()
         && cell.applicable.is_none()
         && cell.required.is_none()
-        && cell.retries.is_none();
+        && cell.retries.is_none()
+        && cell.aggregate.is_none();
     if changes_nothing {
         report.add(
             &place.path,
             place.span.clone(),
             Invalid::new(
                 "changes nothing about the cell",
-                "set `job`, `applicable`, `required` or `retries`, or remove this override",
+                "set `job`, `applicable`, `required`, `retries` or `aggregate`, or remove this override",
             ),
         );
     }
@@ -172,6 +182,7 @@ fn validate_one(
         applicable: cell.applicable.unwrap_or(true),
         required: cell.required,
         retries: retries?,
+        aggregate: aggregate?,
     })
 }
 
@@ -226,6 +237,30 @@ impl<T: PartialEq + Display> Axis<'_, T> {
             ),
         );
         None
+    }
+}
+
+/// The most runs one aggregated cell may ask for: each is a full job run.
+const MOST_AGGREGATED_RUNS: u32 = 10;
+
+/// "2 of 3": at least 2 of 3 runs must pass.
+fn parse_aggregate(text: &str) -> Result<Aggregate, Invalid> {
+    let fix = format!(
+        "write how many runs must pass of how many, such as `2 of 3`, with at most \
+         {MOST_AGGREGATED_RUNS} runs"
+    );
+    let numbers = text
+        .split_once(" of ")
+        .and_then(|(passes, runs)| Some((passes.trim().parse().ok()?, runs.trim().parse().ok()?)));
+    match numbers {
+        Some((passes, runs)) if 1 <= passes && passes <= runs && runs <= MOST_AGGREGATED_RUNS => {
+            Ok(Aggregate { passes, runs })
+        }
+        Some(_) => Err(Invalid::new(
+            format!("`{text}` cannot be met or asks for too many runs"),
+            fix,
+        )),
+        None => Err(Invalid::new(format!("`{text}` is not an aggregate"), fix)),
     }
 }
 

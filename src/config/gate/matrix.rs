@@ -50,6 +50,12 @@ impl Matrix<'_> {
         let required = exception
             .and_then(|cell| cell.required)
             .unwrap_or(rule.required);
-        CellPolicy { key, job, required }
+        let aggregate = exception.and_then(|cell| cell.aggregate);
+        CellPolicy {
+            key,
+            job,
+            required,
+            aggregate,
+        }
     }
 }
