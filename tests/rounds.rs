@@ -101,6 +101,15 @@ fn runner(world: &World, running: &Running, gangway: &GangwayEmulator) -> JoinHa
     tokio::spawn(runner.run(std::future::pending()))
 }
 
+/// Asserts that Gangway ran every job of the gate exactly once.
+fn assert_each_job_triggered_once(gangway: &GangwayEmulator, why: &str) {
+    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
+    triggered.sort();
+    let mut expected = all_jobs();
+    expected.sort();
+    assert_eq!(triggered, expected, "{why}");
+}
+
 /// Runs gatebot with its round runner against `gangway` until the gate released snapshot 1,
 /// and a little longer, so that a second Release or trigger, if anything made one, shows up.
 async fn released_through_rounds(world: &World, gangway: &GangwayEmulator) {
@@ -123,12 +132,8 @@ async fn a_new_snapshot_gets_one_round_every_cell_triggered_once_then_exactly_on
     assert_eq!(world.releases(NS).len(), 1, "exactly one Release");
     let snapshot = snapshot_name(1);
 
+    assert_each_job_triggered_once(&gangway, "every cell's job once");
     let executions = gangway.executions();
-    let mut triggered: Vec<&str> = executions.iter().map(|e| e.job.as_str()).collect();
-    triggered.sort();
-    let mut expected = all_jobs();
-    expected.sort();
-    assert_eq!(triggered, expected, "every cell's job once");
     for execution in &executions {
         let envs = &execution.options.envs;
         assert!(envs[OPERATOR_IMAGE_ENV].ends_with(&digest(1)), "{envs:?}");
@@ -282,14 +287,7 @@ async fn a_trigger_whose_answer_was_lost_is_found_in_gcs_not_triggered_again() {
     // The first trigger is carried out, but its answer never comes back.
     gangway.inject(Fault::answer_lost(502).on(Route::Trigger).times(1));
     released_through_rounds(&world, &gangway).await;
-    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
-    triggered.sort();
-    let mut expected = all_jobs();
-    expected.sort();
-    assert_eq!(
-        triggered, expected,
-        "the lost trigger was found, not repeated"
-    );
+    assert_each_job_triggered_once(&gangway, "the lost trigger was found, not repeated");
 }
 
 #[tokio::test]
@@ -425,14 +423,7 @@ async fn killed_between_a_trigger_and_its_record_the_restarted_gatebot_finds_the
     .await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     rounds.abort();
-    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
-    triggered.sort();
-    let mut expected = all_jobs();
-    expected.sort();
-    assert_eq!(
-        triggered, expected,
-        "the lost trigger was found, not repeated"
-    );
+    assert_each_job_triggered_once(&gangway, "the lost trigger was found, not repeated");
     assert_eq!(world.releases(NS).len(), 1);
 }
 
@@ -456,11 +447,8 @@ async fn two_replicas_on_one_store_trigger_every_cell_once_and_make_one_release(
         for runner in runners {
             runner.abort();
         }
-        let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
-        triggered.sort();
-        let mut expected = all_jobs();
-        expected.sort();
-        assert_eq!(triggered, expected, "{}: each cell once", database.url);
+        let why = format!("{}: each cell once", database.url);
+        assert_each_job_triggered_once(&gangway, &why);
         assert_eq!(world.releases(NS).len(), 1, "{}", database.url);
     }
 }
@@ -557,11 +545,7 @@ async fn gangway_down_says_so_in_status_and_the_channel_loses_nothing_and_the_ro
     tokio::time::sleep(Duration::from_millis(500)).await;
     rounds.abort();
     assert!(bot.running.engine.gangway_trouble().is_none());
-    let mut triggered: Vec<String> = gangway.executions().into_iter().map(|e| e.job).collect();
-    triggered.sort();
-    let mut expected = all_jobs();
-    expected.sort();
-    assert_eq!(triggered, expected, "nothing lost, nothing doubled");
+    assert_each_job_triggered_once(&gangway, "nothing lost, nothing doubled");
     let mut told = (0, 0);
     while let Ok(event) = events.try_recv() {
         match event {

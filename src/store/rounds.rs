@@ -224,31 +224,33 @@ impl Store {
     /// The triggered attempts of a gate whose result is not recorded yet, by snapshot, whatever
     /// round they belong to (a round that ended may still have runs going).
     pub async fn running_attempts(&self, gate: &str) -> Result<Vec<(String, Attempt)>> {
-        let rows = sqlx::query(concat!(
+        let query = concat!(
             "SELECT snapshot, ",
             attempt_columns!(),
             " FROM round_attempts WHERE state = 'triggered' AND gate = $1 \
              ORDER BY snapshot, version, platform, check_name, attempt"
-        ))
-        .bind(gate)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|row| Ok((row.try_get("snapshot")?, attempt_from_row(row)?)))
-            .collect()
+        );
+        self.attempts_by_snapshot(query, gate).await
     }
 
     /// Every attempt of every round of a gate, by snapshot: what the engine starts from.
     pub async fn gate_attempts(&self, gate: &str) -> Result<Vec<(String, Attempt)>> {
-        let rows = sqlx::query(concat!(
+        let query = concat!(
             "SELECT snapshot, ",
             attempt_columns!(),
             " FROM round_attempts WHERE gate = $1 \
              ORDER BY snapshot, version, platform, check_name, attempt"
-        ))
-        .bind(gate)
-        .fetch_all(self.pool())
-        .await?;
+        );
+        self.attempts_by_snapshot(query, gate).await
+    }
+
+    /// The attempts `query` selects for `gate` (bound as `$1`), each with its snapshot.
+    async fn attempts_by_snapshot(
+        &self,
+        query: &'static str,
+        gate: &str,
+    ) -> Result<Vec<(String, Attempt)>> {
+        let rows = sqlx::query(query).bind(gate).fetch_all(self.pool()).await?;
         rows.iter()
             .map(|row| Ok((row.try_get("snapshot")?, attempt_from_row(row)?)))
             .collect()
