@@ -1517,6 +1517,10 @@ fn a_gate_runs_on_periodics_unless_it_says_triggered_and_rounds_have_the_hypersh
     assert_eq!(gate.rounds.retry.retries, 2);
     assert_eq!(gate.rounds.retry.pass_rate_threshold, 0.8);
     assert_eq!(gate.rounds.retry.history_window, 20);
+    assert!(
+        gate.rounds.overlap,
+        "rounds overlap unless the gate says otherwise"
+    );
     let envs: Vec<&str> = gate.rounds.env.keys().map(String::as_str).collect();
     assert_eq!(
         envs,
@@ -1545,6 +1549,7 @@ fn rounds_retries_and_a_cells_own_retries_are_read() {
 stagger = \"1m\"
 max_in_flight = 12
 lost_trigger_search = \"15m\"
+overlap = false
 env = { KONFLUX_SNAPSHOT = \"{snapshot}\", OPERATOR_DIGEST = \"{digest}\" }
 
 [gates.retries]
@@ -1565,6 +1570,7 @@ retries = 0
     assert_eq!(rounds.pace.stagger, SignedDuration::from_mins(1));
     assert_eq!(rounds.pace.max_in_flight, 12);
     assert_eq!(rounds.pace.find_for, SignedDuration::from_mins(15));
+    assert!(!rounds.overlap);
     assert_eq!(
         rounds.env.len(),
         2,

@@ -611,3 +611,64 @@ async fn an_aggregated_cell_runs_its_three_runs_at_once_and_two_passes_release_i
     let answer = blocked_why_now(&running).await;
     assert!(answer.contains("Nothing blocks it"), "{answer}");
 }
+
+#[tokio::test]
+async fn the_newest_snapshots_round_starts_while_the_round_in_flight_only_waits_for_a_retry() {
+    let world = world().await;
+    let slow = support::job("4.20", "aws", "baseline");
+    history(&world, &slow, BuildResult::Success);
+    let gangway = gangway(&world, &[]).await;
+    gangway.set_job(
+        slow.clone(),
+        JobBehaviour::default()
+            .scheduled_after(Duration::from_millis(20))
+            .running_between(Duration::from_millis(500), Duration::from_millis(600))
+            .passing(1.0)
+            .then(vec![Outcome::Failure]),
+    );
+    let running = Running::start(&world).await;
+    let rounds = runner(&world, &running, &gangway);
+    let (first, second) = (snapshot_name(1), snapshot_name(2));
+    world.publish_snapshot(&gate(), &first, &digest(1));
+    wait_until("the first round started", LIMIT, || async {
+        !gangway.executions().is_empty()
+    })
+    .await;
+    world.publish_snapshot(&gate(), &second, &digest(2));
+    wait_until("both snapshots are released", LIMIT, || async {
+        world.releases(NS).len() == 2
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    rounds.abort();
+
+    let executions = gangway.executions();
+    let of = |snapshot: &str| -> Vec<_> {
+        executions
+            .iter()
+            .filter(|e| e.options.envs[SNAPSHOT_ENV] == snapshot)
+            .collect()
+    };
+    let retry = of(&first)
+        .into_iter()
+        .filter(|e| e.job == slow)
+        .max_by_key(|e| e.created_at)
+        .unwrap();
+    let first_runs_back = of(&first)
+        .iter()
+        .filter(|e| e.created_at < retry.created_at)
+        .map(|e| e.completes_at)
+        .max()
+        .unwrap();
+    let second_began = of(&second).iter().map(|e| e.created_at).min().unwrap();
+    assert!(
+        second_began >= first_runs_back,
+        "the second round waited for the first one's first runs: began {second_began}, they were back {first_runs_back}"
+    );
+    assert!(
+        second_began < retry.completes_at,
+        "the second round began {second_began}, before the first one's retry ended {}",
+        retry.completes_at
+    );
+    assert_eq!(of(&second).len(), all_jobs().len());
+}

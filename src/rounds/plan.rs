@@ -153,6 +153,21 @@ pub fn round_over(cells: &[RoundCell], attempts: &[Attempt], tally: &Tally) -> b
     tally.is_decisive() || round_done(cells, attempts)
 }
 
+/// Whether every cell of a round has the result of its first run (all of them for an
+/// aggregated cell): from then on the round only waits for retries, and a newer snapshot's
+/// round may start beside it when the gate lets rounds overlap.
+pub fn first_runs_back(cells: &[RoundCell], attempts: &[Attempt]) -> bool {
+    cells.iter().all(|cell| {
+        let back = attempts
+            .iter()
+            .filter(|attempt| {
+                attempt.cell == cell.key && attempt.number <= cell.runs && !attempt.in_flight()
+            })
+            .count();
+        back >= cell.runs as usize
+    })
+}
+
 /// Whether every cell of the round is settled: passed, or failed with no retry wanted; an
 /// aggregated cell when all its runs ended.
 pub fn round_done(cells: &[RoundCell], attempts: &[Attempt]) -> bool {

@@ -44,6 +44,9 @@ pub struct RoundPolicy {
     pub cell_retries: BTreeMap<CellKey, u32>,
     /// The environment every triggered job gets, by variable name.
     pub env: BTreeMap<String, EnvTemplate>,
+    /// A newer snapshot's round may start while the round in flight, its first runs all
+    /// back, only waits for retries (at most two rounds at once).
+    pub overlap: bool,
 }
 
 impl Default for RoundPolicy {
@@ -53,6 +56,7 @@ impl Default for RoundPolicy {
             retry: RetryRule::default(),
             cell_retries: BTreeMap::new(),
             env: default_env(),
+            overlap: true,
         }
     }
 }

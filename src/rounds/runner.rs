@@ -5,11 +5,12 @@
 //! and ties it to the snapshot by the image it tested.
 //!
 //! A round starts for a gate's newest snapshot when it has no Release, has not passed, is not
-//! superseded, and no other round of the gate is open; a newer snapshot that arrives during a
-//! round waits for the next round. A round ends when its cells are settled or its required cells
+//! superseded, and no other round of the gate is open — or, when the gate's rounds may overlap
+//! (the default), the one open round has all its first runs back and only waits for retries;
+//! otherwise a newer snapshot that arrives during a round waits for the next round. A round ends when its cells are settled or its required cells
 //! decide the snapshot ([`round_over`]); runs it left going are still followed to their end.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,7 +18,7 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::plan::{Moment, RoundCell, plan, round_over};
+use super::plan::{Moment, Pace, RoundCell, first_runs_back, plan, round_over};
 use super::policy::Runs;
 use super::retry::{RetryDecision, decide_for_cell};
 use crate::clock::Clock;
@@ -60,7 +61,8 @@ pub struct RoundRunner {
 /// What the runner remembers of a gate between passes.
 #[derive(Debug, Default)]
 struct GateRounds {
-    open: Option<SnapshotKey>,
+    /// The rounds in flight, oldest first; read from the store on the first pass.
+    open: Option<Vec<SnapshotKey>>,
     last_trigger: Option<Timestamp>,
     hold_until: Option<Timestamp>,
     last_followed: Option<std::time::Instant>,
@@ -100,8 +102,9 @@ impl RoundRunner {
         .await;
     }
 
-    /// One look at a gate's round: follow what runs, look for what is uncertain, trigger what
-    /// is due.
+    /// One look at a gate's rounds: follow what runs, end the rounds that are over, start one
+    /// if there is room, and for each round in flight look for what is uncertain and trigger
+    /// what is due.
     async fn pass(&self, gate: &GateSpec, rounds: &mut GateRounds) -> Result<(), StoreError> {
         let cells = cells_of(gate);
         let round_cells = RoundCell::of(&gate.policy);
@@ -112,48 +115,81 @@ impl RoundRunner {
             self.follow_running(gate, &cells, round_cells.len()).await?;
             rounds.last_followed = Some(std::time::Instant::now());
         }
-        let Some(snapshot) = self.round_snapshot(gate, rounds).await? else {
-            return Ok(());
+        let known = match rounds.open.take() {
+            Some(open) => open,
+            None => self.rounds_in_store(gate).await?,
         };
-        let key = snapshot.key();
-        let attempts = self.store.attempts(&key).await?;
-        self.engine
-            .note_round(&key, attempts.clone(), round_cells.len());
-        if self.is_over(&key, &round_cells, &attempts) {
-            tracing::info!(snapshot = %key, "round finished");
-            rounds.open = None;
-            return Ok(());
+        let mut open: Vec<(Snapshot, Vec<Attempt>)> = Vec::new();
+        for key in known {
+            let attempts = self.store.attempts(&key).await?;
+            self.engine
+                .note_round(&key, attempts.clone(), round_cells.len());
+            match self.engine.snapshot(&key) {
+                Some(snapshot) if !self.is_over(&key, &round_cells, &attempts) => {
+                    open.push((snapshot, attempts));
+                }
+                _ => tracing::info!(snapshot = %key, "round finished"),
+            }
         }
-        let next = plan(
-            &round_cells,
-            &attempts,
-            &gate.rounds.pace,
-            self.moment(rounds),
-        );
+        if let Some(newest) = self.next_round(gate, &round_cells, &open).await? {
+            tracing::info!(snapshot = %newest.key(), rounds_in_flight = open.len(), "starting a round");
+            open.push((newest, Vec::new()));
+        }
+        rounds.open = Some(open.iter().map(|(snapshot, _)| snapshot.key()).collect());
+        for index in 0..open.len() {
+            // The cap holds for the gate, whatever round its executions belong to.
+            let elsewhere: usize = open
+                .iter()
+                .enumerate()
+                .filter(|(other, _)| *other != index)
+                .map(|(_, (_, attempts))| attempts.iter().filter(|a| a.in_flight()).count())
+                .sum();
+            let pace = Pace {
+                max_in_flight: gate.rounds.pace.max_in_flight.saturating_sub(elsewhere),
+                ..gate.rounds.pace
+            };
+            let (snapshot, attempts) = &mut open[index];
+            let round = (&*snapshot, round_cells.as_slice(), &pace);
+            *attempts = self.advance(gate, &cells, round, rounds).await?;
+        }
+        Ok(())
+    }
+
+    /// Looks for the uncertain triggers of one round in flight and triggers what is due, as
+    /// `plan` says; returns the round's attempts after.
+    async fn advance(
+        &self,
+        gate: &GateSpec,
+        cells: &BTreeMap<CellKey, String>,
+        (snapshot, round_cells, pace): (&Snapshot, &[RoundCell], &Pace),
+        rounds: &mut GateRounds,
+    ) -> Result<Vec<Attempt>, StoreError> {
+        let key = snapshot.key();
+        let mut attempts = self.store.attempts(&key).await?;
+        let next = plan(round_cells, &attempts, pace, self.moment(rounds));
         for (cell, number) in &next.find {
-            self.find(&key, &cells, &attempts, cell, *number).await?;
+            self.find(&key, cells, &attempts, cell, *number).await?;
         }
         // Every trigger that is due now goes out in this pass (all of them at once with no
         // stagger), each planned afresh; a cell whose claim another replica won comes up again,
-        // so the passes are bounded by the cells.
-        let (mut due, mut attempts) = (next.trigger, attempts);
+        // so the passes are bounded by the runs of the round.
+        let mut due = next.trigger;
         let runs: u32 = round_cells.iter().map(|cell| cell.runs).sum();
         for _ in 0..runs {
             let Some((cell, number)) = due else { break };
-            let envs = gate.rounds.env_for(&snapshot);
+            let envs = gate.rounds.env_for(snapshot);
             let lost = lost_intent(&attempts, &cell, number);
             let job = (cells[&cell].as_str(), &envs);
             if !self
-                .trigger(&snapshot, job, (&cell, number, lost), rounds)
+                .trigger(snapshot, job, (&cell, number, lost), rounds)
                 .await?
             {
                 break;
             }
             attempts = self.store.attempts(&key).await?;
-            let moment = self.moment(rounds);
-            due = plan(&round_cells, &attempts, &gate.rounds.pace, moment).trigger;
+            due = plan(round_cells, &attempts, pace, self.moment(rounds)).trigger;
         }
-        Ok(())
+        Ok(attempts)
     }
 
     /// Whether the round of `key` is over ([`round_over`]), with the gate's verdict now.
@@ -174,30 +210,50 @@ impl RoundRunner {
         }
     }
 
-    /// The snapshot whose round is open, or the newest snapshot if a round may start for it.
-    async fn round_snapshot(
+    /// The snapshots of the gate that have attempts, oldest first: after a restart, the rounds
+    /// that may still be in flight (those that are over drop out on the first pass).
+    async fn rounds_in_store(&self, gate: &GateSpec) -> Result<Vec<SnapshotKey>, StoreError> {
+        let with_attempts: BTreeSet<String> = self
+            .store
+            .gate_attempts(&gate.name)
+            .await?
+            .into_iter()
+            .map(|(snapshot, _)| snapshot)
+            .collect();
+        Ok(self
+            .engine
+            .snapshots(&gate.name)
+            .into_iter()
+            .filter(|snapshot| with_attempts.contains(&snapshot.name))
+            .map(|snapshot| snapshot.key())
+            .collect())
+    }
+
+    /// The newest snapshot, if a round may start for it now: it has no Release, has not passed,
+    /// is not superseded and never had a round; and there is room — no round in flight, or,
+    /// when the gate's rounds may overlap, one that has all its first runs back
+    /// ([`first_runs_back`]).
+    async fn next_round(
         &self,
         gate: &GateSpec,
-        rounds: &mut GateRounds,
+        round_cells: &[RoundCell],
+        open: &[(Snapshot, Vec<Attempt>)],
     ) -> Result<Option<Snapshot>, StoreError> {
-        if let Some(open) = &rounds.open
-            && let Some(snapshot) = self.engine.snapshot(open)
-        {
-            return Ok(Some(snapshot));
-        }
-        if let Some(latest) = self.store.latest_round(&gate.name).await? {
-            let cells = RoundCell::of(&gate.policy);
-            let attempts = self.store.attempts(&latest).await?;
-            if !self.is_over(&latest, &cells, &attempts)
-                && let Some(snapshot) = self.engine.snapshot(&latest)
-            {
-                rounds.open = Some(latest);
-                return Ok(Some(snapshot));
-            }
-        }
+        let room = match open {
+            [] => true,
+            [(_, attempts)] => gate.rounds.overlap && first_runs_back(round_cells, attempts),
+            _ => false,
+        };
         let Some(newest) = self.engine.snapshots(&gate.name).pop() else {
             return Ok(None);
         };
+        if !room
+            || open
+                .iter()
+                .any(|(snapshot, _)| snapshot.name == newest.name)
+        {
+            return Ok(None);
+        }
         let key = newest.key();
         let Some(facts) = self.engine.facts(&key).await? else {
             return Ok(None);
@@ -208,12 +264,7 @@ impl RoundRunner {
                 Decision::Passed | Decision::Superseded { .. }
             )
             && self.store.attempts(&key).await?.is_empty();
-        if !may_start {
-            return Ok(None);
-        }
-        tracing::info!(snapshot = %key, "starting a round");
-        rounds.open = Some(key);
-        Ok(Some(newest))
+        Ok(may_start.then_some(newest))
     }
 
     /// Follows every running attempt of the gate, of the open round and of rounds that ended

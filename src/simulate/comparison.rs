@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::report::Figures;
 use super::scenario::{GateUnderTest, Runs, Scenario, Span, World, hours};
 use super::simulation::simulate;
-use crate::rounds::{Pace, RetryRule};
+use crate::rounds::RoundPolicy;
 
 /// One column: a gate, a way of running its jobs, and what came of it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -54,6 +54,8 @@ pub struct RoundSetting {
     pub minimum_history: usize,
     pub stagger_seconds: i64,
     pub max_in_flight: usize,
+    /// Whether a newer snapshot's round may start beside one that only waits for retries.
+    pub overlap: bool,
 }
 
 /// Everything `gatebot simulate` reports.
@@ -112,7 +114,7 @@ fn setting(world: &World, gates: &[GateUnderTest], runs: &[Runs]) -> Setting {
     let rounds = runs.iter().find_map(|how| match how {
         Runs::Triggered { overrides, .. } => {
             let rounds = overrides.apply(&gates.first()?.rounds);
-            Some(round_setting(&rounds.pace, &rounds.retry))
+            Some(round_setting(&rounds))
         }
         Runs::Periodic { .. } => None,
     });
@@ -136,7 +138,8 @@ fn setting(world: &World, gates: &[GateUnderTest], runs: &[Runs]) -> Setting {
     }
 }
 
-fn round_setting(pace: &Pace, retry: &RetryRule) -> RoundSetting {
+fn round_setting(rounds: &RoundPolicy) -> RoundSetting {
+    let (pace, retry) = (&rounds.pace, &rounds.retry);
     RoundSetting {
         retries: retry.retries,
         retry_threshold: retry.pass_rate_threshold,
@@ -144,5 +147,6 @@ fn round_setting(pace: &Pace, retry: &RetryRule) -> RoundSetting {
         minimum_history: retry.minimum_history,
         stagger_seconds: pace.stagger.as_secs(),
         max_in_flight: pace.max_in_flight,
+        overlap: rounds.overlap,
     }
 }

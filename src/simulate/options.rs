@@ -62,6 +62,10 @@ pub struct SimulateOptions {
     /// Triggered mode: a newer snapshot cancels the round in flight and gets a round at once.
     #[arg(long)]
     pub cancel_superseded: bool,
+    /// Triggered mode: one round at a time, even when the gate lets a newer snapshot's round
+    /// start beside one that only waits for retries (`[gates.rounds] overlap`).
+    #[arg(long)]
+    pub no_overlap: bool,
     /// Triggered mode: attempts after a cell's first, for every cell [default: the gate's
     /// `[gates.retries] count` and its cells' `retries`].
     #[arg(long, value_name = "N")]
@@ -236,6 +240,7 @@ impl SimulateOptions {
                     .stagger_seconds
                     .map(|seconds| SignedDuration::from_secs(i64::from(seconds))),
                 max_in_flight: self.max_in_flight,
+                overlap: self.no_overlap.then_some(false),
             },
             cancel_superseded: self.cancel_superseded,
         })

@@ -189,8 +189,13 @@ impl Record {
     }
 
     /// Ends the round in flight (the last one started).
-    pub fn end_round(&mut self, at: Timestamp, cancelled: bool) {
-        if let Some(round) = self.rounds.last_mut() {
+    pub fn end_round(&mut self, snapshot: usize, at: Timestamp, cancelled: bool) {
+        let open = self
+            .rounds
+            .iter_mut()
+            .rev()
+            .find(|round| round.snapshot == snapshot && round.ended_at.is_none());
+        if let Some(round) = open {
             round.ended_at = Some(at);
             round.cancelled = cancelled;
         }

@@ -37,12 +37,17 @@ pub fn render_text(report: &Report) -> String {
         let _ = writeln!(
             out,
             "  rounds:  {} retries (a FAILURE is retried when its job passed ≥ {} of its last {} \
-             runs), stagger {} s, at most {} in flight",
+             runs), stagger {} s, at most {} in flight, {}",
             rounds.retries,
             percent(rounds.retry_threshold),
             rounds.history_window,
             rounds.stagger_seconds,
-            rounds.max_in_flight
+            rounds.max_in_flight,
+            if rounds.overlap {
+                "overlapping (a newer round starts once the one in flight only retries)"
+            } else {
+                "one round at a time"
+            }
         );
     }
     let lettered = report.gates.len() > 1;

@@ -147,6 +147,8 @@ pub struct RoundOverrides {
     pub pass_rate_threshold: Option<f64>,
     pub stagger: Option<SignedDuration>,
     pub max_in_flight: Option<usize>,
+    /// Whether a newer snapshot's round may start beside one that only waits for retries.
+    pub overlap: Option<bool>,
 }
 
 impl RoundOverrides {
@@ -165,6 +167,9 @@ impl RoundOverrides {
         }
         if let Some(cap) = self.max_in_flight {
             rounds.pace.max_in_flight = cap;
+        }
+        if let Some(overlap) = self.overlap {
+            rounds.overlap = overlap;
         }
         rounds
     }

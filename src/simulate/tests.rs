@@ -19,8 +19,8 @@ fn world(pass_rate: f64) -> World {
     }
 }
 
-/// Triggered mode with this retry rule's count and threshold and this pace, whatever the gate
-/// says.
+/// Triggered mode with this retry rule's count and threshold and this pace, one round at a
+/// time, whatever the gate says.
 fn triggered(retry: RetryRule, pace: Pace, cancel_superseded: bool) -> Runs {
     Runs::Triggered {
         overrides: RoundOverrides {
@@ -28,6 +28,7 @@ fn triggered(retry: RetryRule, pace: Pace, cancel_superseded: bool) -> Runs {
             pass_rate_threshold: Some(retry.pass_rate_threshold),
             stagger: Some(pace.stagger),
             max_in_flight: Some(pace.max_in_flight),
+            overlap: Some(false),
         },
         cancel_superseded,
     }
@@ -152,7 +153,14 @@ fn scenario_with(base: &Scenario, runs: Runs) -> Scenario {
 
 #[test]
 fn an_attempt_after_the_first_follows_a_failure_the_retry_rule_wanted_retried() {
-    let scenario = scenario(world(0.75), Runs::triggered());
+    let one_at_a_time = Runs::Triggered {
+        overrides: RoundOverrides {
+            overlap: Some(false),
+            ..RoundOverrides::default()
+        },
+        cancel_superseded: false,
+    };
+    let scenario = scenario(world(0.75), one_at_a_time);
     let (steps, figures) = play(&scenario);
     let mut wanted: BTreeMap<(usize, CellKey, u32), bool> = BTreeMap::new();
     let mut round = None;
@@ -343,4 +351,48 @@ fn a_merge_waits_for_the_first_release_that_contains_it() {
     let built_from = simulation.merges()[first.contains - 1];
     assert_eq!(first.snapshot.created_at, built_from.built_at);
     assert!(first.released_at.unwrap() > built_from.built_at);
+}
+
+#[test]
+fn overlapping_rounds_are_two_at_most_and_the_second_starts_once_the_first_only_retries() {
+    let scenario = scenario(world(0.85), Runs::triggered());
+    assert!(scenario.gate.rounds.overlap, "the production gate overlaps");
+    let cells = cells_with_a_job(&scenario);
+    let (steps, _) = play(&scenario);
+    let mut open: Vec<usize> = Vec::new();
+    let mut first_runs: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut first_back: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut overlapped = 0;
+    for (_, step) in &steps {
+        match step {
+            Step::RoundStarted { snapshot } => {
+                if let Some(older) = open.first() {
+                    assert_eq!(
+                        first_back.get(older).copied().unwrap_or(0),
+                        cells,
+                        "the round of snapshot {older} had every first run back"
+                    );
+                    overlapped += 1;
+                }
+                open.push(*snapshot);
+                assert!(open.len() <= 2, "two rounds at most");
+            }
+            Step::RoundEnded { snapshot, .. } => open.retain(|round| round != snapshot),
+            Step::RunStarted {
+                run,
+                snapshot: Some(snapshot),
+                attempt: Some((_, 1)),
+                ..
+            } => {
+                first_runs.insert(*run, *snapshot);
+            }
+            Step::RunEnded { run, .. } => {
+                if let Some(snapshot) = first_runs.get(run) {
+                    *first_back.entry(*snapshot).or_default() += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    assert!(overlapped > 0, "rounds did overlap");
 }

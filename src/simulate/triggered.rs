@@ -2,9 +2,10 @@
 //! snapshot, as `rounds::RoundRunner` does, with the same pure decisions:
 //!
 //! - a round starts when the newest snapshot has no Release, the gate does not already say
-//!   Passed (nor superseded), it never had a round, and no round of the gate is in flight; a
-//!   newer snapshot that arrives during a round waits for the next one (unless the scenario
-//!   cancels superseded rounds);
+//!   Passed (nor superseded), it never had a round, and no round of the gate is in flight — or,
+//!   when the gate's rounds overlap, the one in flight has its first runs back
+//!   (`rounds::first_runs_back`); otherwise a newer snapshot waits for the next round (unless
+//!   the scenario cancels superseded rounds);
 //! - `rounds::plan` says which cell to trigger when (stagger, cap on executions in flight);
 //! - a failed attempt is retried when `rounds::decide_retry` says so, from the job's own pass
 //!   rate (`rounds::PassRate`) before the attempt and whether the cell can hold the gate;
@@ -24,8 +25,8 @@ use super::scenario::Runs;
 use super::simulation::{Event, Shared, Step};
 use crate::gate::{CellKey, Decision, RunState};
 use crate::rounds::{
-    Attempt, AttemptState, Moment, PassRate, RetryDecision, RoundCell, RoundPolicy,
-    cells_still_tried, decide_for_cell, plan, round_over,
+    Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RoundCell, RoundPolicy,
+    cells_still_tried, decide_for_cell, first_runs_back, plan, round_over,
 };
 
 /// The round in flight.
@@ -62,7 +63,8 @@ pub struct Rounds {
     /// the runner triggers them, and the job of each.
     cells: Vec<CellKey>,
     jobs: Vec<usize>,
-    open: Option<Round>,
+    /// The rounds in flight, oldest first: one, or two when rounds may overlap.
+    open: Vec<Round>,
     /// The newest snapshot that had a round: rounds start for the newest snapshot only, so no
     /// snapshot up to it gets one again.
     last_round: Option<usize>,
@@ -101,7 +103,7 @@ impl Rounds {
             cancel_superseded: *cancel_superseded,
             cells,
             jobs,
-            open: None,
+            open: Vec::new(),
             last_round: None,
             last_trigger: None,
             wake: None,
@@ -113,15 +115,10 @@ impl Rounds {
         self.tally
     }
 
-    /// The round in flight.
-    pub fn open(&self) -> Option<&Round> {
-        self.open.as_ref()
-    }
-
     /// A Snapshot was built: it waits for the next round, or cancels the one in flight.
     pub fn on_snapshot(&mut self, shared: &mut Shared<'_>, steps: &mut Vec<Step>) {
         if self.cancel_superseded
-            && let Some(round) = self.open.take()
+            && let Some(round) = self.open.pop()
         {
             let aborted = round
                 .runs
@@ -129,7 +126,7 @@ impl Rounds {
                 .filter(|&&run| shared.abort_run(run))
                 .count();
             self.tally.cancelled += 1;
-            shared.record.end_round(shared.now, true);
+            shared.record.end_round(round.snapshot, shared.now, true);
             self.tally.aborted_runs += aborted;
             steps.push(Step::RoundCancelled {
                 snapshot: round.snapshot,
@@ -150,11 +147,11 @@ impl Rounds {
     /// A run ended: if it is an attempt of the round in flight, record its result and whether
     /// its cell runs again.
     pub fn on_run_end(&mut self, shared: &mut Shared<'_>, run: usize, steps: &mut Vec<Step>) {
-        let attempt = self
-            .open
-            .as_ref()
-            .and_then(|round| round.runs.iter().position(|&r| r == run));
-        let Some(attempt) = attempt else {
+        let found = self.open.iter().enumerate().find_map(|(index, round)| {
+            let attempt = round.runs.iter().position(|&r| r == run)?;
+            Some((index, attempt))
+        });
+        let Some((index, attempt)) = found else {
             // An aborted run of a cancelled round.
             shared.end_run(run, steps);
             return;
@@ -162,10 +159,10 @@ impl Rounds {
         let result = shared.record.runs[run].result;
         let (retry, reason) = match result {
             RunState::Success => (false, None),
-            failed => self.decide(shared, attempt, failed, steps),
+            failed => self.decide(shared, (index, attempt), failed, steps),
         };
         shared.end_run(run, steps);
-        let round = self.open.as_mut().expect("the attempt's round is open");
+        let round = &mut self.open[index];
         let attempt = &mut round.attempts[attempt];
         let AttemptState::Triggered { execution, .. } = &attempt.state else {
             unreachable!("an attempt with a run in flight is triggered");
@@ -185,12 +182,11 @@ impl Rounds {
     fn decide(
         &mut self,
         shared: &Shared<'_>,
-        attempt: usize,
+        (round, attempt): (usize, usize),
         failed_as: RunState,
         steps: &mut Vec<Step>,
     ) -> (bool, Option<String>) {
-        let round = self.open.as_ref().expect("the attempt's round is open");
-        let attempt = &round.attempts[attempt];
+        let attempt = &self.open[round].attempts[attempt];
         let job = job_of(&self.cells, &self.jobs, &attempt.cell);
         let history = shared.record.jobs[job].history.iter().copied();
         let rule = self.policy.retry_for(&attempt.cell);
@@ -215,15 +211,31 @@ impl Rounds {
         (retry, Some(reason))
     }
 
-    /// Does what the round runner's pass does, until nothing more is due now: end a settled
-    /// round, start a round for the newest snapshot, trigger what `plan` says.
+    /// Does what the round runner's pass does, until nothing more is due now: end the rounds
+    /// that are over, start a round for the newest snapshot when one may start, trigger what
+    /// `plan` says for each round in flight.
     fn advance(&mut self, shared: &mut Shared<'_>, steps: &mut Vec<Step>) {
         loop {
-            let Some(round) = &mut self.open else {
-                let Some(snapshot) = self.may_start(shared) else {
-                    return;
-                };
-                self.open = Some(Round {
+            if let Some(index) = self.open.iter().position(|round| {
+                let tally = shared.assessment(round.snapshot).tally;
+                round_over(&self.round_cells, &round.attempts, &tally)
+            }) {
+                let round = self.open.remove(index);
+                let released = shared.record.snapshots[round.snapshot]
+                    .released_at
+                    .is_some();
+                if !released {
+                    self.tally.ended_blocked += 1;
+                }
+                shared.record.end_round(round.snapshot, shared.now, false);
+                steps.push(Step::RoundEnded {
+                    snapshot: round.snapshot,
+                    released,
+                });
+                continue;
+            }
+            if let Some(snapshot) = self.may_start(shared) {
+                self.open.push(Round {
                     snapshot,
                     attempts: Vec::new(),
                     runs: Vec::new(),
@@ -238,66 +250,67 @@ impl Rounds {
                 self.tally.started += 1;
                 steps.push(Step::RoundStarted { snapshot });
                 continue;
-            };
-            let tally = shared.assessment(round.snapshot).tally;
-            if round_over(&self.round_cells, &round.attempts, &tally) {
-                let released = shared.record.snapshots[round.snapshot]
-                    .released_at
-                    .is_some();
-                if !released {
-                    self.tally.ended_blocked += 1;
-                }
-                shared.record.end_round(shared.now, false);
-                steps.push(Step::RoundEnded {
-                    snapshot: round.snapshot,
-                    released,
-                });
-                self.open = None;
-                continue;
             }
-            let moment = Moment {
-                now: shared.now,
-                last_trigger: self.last_trigger,
-                hold_until: None,
-            };
-            let next = plan(
-                &self.round_cells,
-                &round.attempts,
-                &self.policy.pace,
-                moment,
-            );
-            debug_assert!(
-                next.find.is_empty(),
-                "no attempt is ever only intended here"
-            );
-            if let Some((cell, number)) = next.trigger {
-                let job = job_of(&self.cells, &self.jobs, &cell);
-                let run = shared.start_run(
-                    job,
-                    Some(round.snapshot),
-                    Some((cell.clone(), number)),
-                    steps,
+            let mut wake = None;
+            let mut triggered = false;
+            for index in 0..self.open.len() {
+                let elsewhere: usize = self
+                    .open
+                    .iter()
+                    .enumerate()
+                    .filter(|(other, _)| *other != index)
+                    .map(|(_, round)| round.attempts.iter().filter(|a| a.in_flight()).count())
+                    .sum();
+                // The cap holds for the gate, whatever round the executions belong to.
+                let pace = Pace {
+                    max_in_flight: self.policy.pace.max_in_flight.saturating_sub(elsewhere),
+                    ..self.policy.pace
+                };
+                let moment = Moment {
+                    now: shared.now,
+                    last_trigger: self.last_trigger,
+                    hold_until: None,
+                };
+                let round = &mut self.open[index];
+                let next = plan(&self.round_cells, &round.attempts, &pace, moment);
+                debug_assert!(
+                    next.find.is_empty(),
+                    "no attempt is ever only intended here"
                 );
-                round.attempts.push(Attempt {
-                    cell,
-                    number,
-                    state: AttemptState::Triggered {
-                        execution: format!("sim-{run}"),
-                        at: shared.now,
-                    },
-                    run_url: None,
-                });
-                shared
-                    .trying
-                    .insert(round.snapshot, cells_still_tried(&round.attempts));
-                round.runs.push(run);
-                if number > 1 {
-                    self.tally.retries += 1;
+                if let Some((cell, number)) = next.trigger {
+                    let job = job_of(&self.cells, &self.jobs, &cell);
+                    let run = shared.start_run(
+                        job,
+                        Some(round.snapshot),
+                        Some((cell.clone(), number)),
+                        steps,
+                    );
+                    round.attempts.push(Attempt {
+                        cell,
+                        number,
+                        state: AttemptState::Triggered {
+                            execution: format!("sim-{run}"),
+                            at: shared.now,
+                        },
+                        run_url: None,
+                    });
+                    shared
+                        .trying
+                        .insert(round.snapshot, cells_still_tried(&round.attempts));
+                    round.runs.push(run);
+                    if number > 1 {
+                        self.tally.retries += 1;
+                    }
+                    self.last_trigger = Some(shared.now);
+                    triggered = true;
+                    break;
                 }
-                self.last_trigger = Some(shared.now);
+                wake = wake.into_iter().chain(next.wake_at).min();
+            }
+            if triggered {
                 continue;
             }
-            if let Some(at) = next.wake_at
+            if let Some(at) = wake
                 && self.wake != Some(at)
             {
                 self.wake = Some(at);
@@ -307,8 +320,18 @@ impl Rounds {
         }
     }
 
-    /// The newest snapshot, if a round may start for it now (the runner's rule).
+    /// The newest snapshot, if a round may start for it now: the runner's rule, with no round
+    /// in flight — or, when rounds may overlap, one that has all its first runs back and only
+    /// waits for retries.
     fn may_start(&self, shared: &Shared<'_>) -> Option<usize> {
+        let room = match self.open.as_slice() {
+            [] => true,
+            [only] => self.policy.overlap && first_runs_back(&self.round_cells, &only.attempts),
+            _ => false,
+        };
+        if !room {
+            return None;
+        }
         let newest = shared.record.newest()?;
         let had_round = self.last_round.is_some_and(|last| newest <= last);
         let released = shared.record.snapshots[newest].released_at.is_some();

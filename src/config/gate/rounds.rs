@@ -37,6 +37,7 @@ pub(super) struct RoundsSection {
     max_in_flight: Option<Spanned<i64>>,
     lost_trigger_search: Option<Spanned<String>>,
     env: Option<BTreeMap<Spanned<String>, Spanned<String>>>,
+    overlap: Option<bool>,
 }
 
 /// `[gates.retries]` as written.
@@ -79,12 +80,13 @@ pub(super) fn validate(
             .validate(&Place::table(place.key("retries"), section), report),
         None => RetriesSection::default().validate(&place.section("retries"), report),
     };
-    let (pace, env) = pace?;
+    let (pace, env, overlap) = pace?;
     Some(RoundPolicy {
         pace,
         retry: retry?,
         cell_retries,
         env,
+        overlap,
     })
 }
 
@@ -93,7 +95,7 @@ impl RoundsSection {
         &self,
         place: &Place,
         report: &mut Report<'_>,
-    ) -> Option<(Pace, BTreeMap<String, EnvTemplate>)> {
+    ) -> Option<(Pace, BTreeMap<String, EnvTemplate>, bool)> {
         let stagger = report.setting(
             &place.key("stagger"),
             self.stagger.as_ref(),
@@ -123,6 +125,7 @@ impl RoundsSection {
                 find_for: find_for?,
             },
             env?,
+            self.overlap.unwrap_or(RoundPolicy::default().overlap),
         ))
     }
 }
