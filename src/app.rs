@@ -6,6 +6,7 @@
 
 use std::future::Future;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context as _;
 use prometheus_client::registry::Registry;
@@ -90,7 +91,12 @@ pub async fn run(
 
     let (stop, stopped) = watch::channel(false);
     let ga_status = match &config.release_streams {
-        Some(streams) => follow_ga_status(streams, &engine, &clock, &http, &stopped)?,
+        Some(streams) => {
+            let client = release_controller_client(streams, &http)?;
+            let every = streams.refresh_interval.unsigned_abs();
+            tracing::info!(url = %streams.url, ?every, "GA status comes from the release-controller");
+            follow_ga_status(&client, every, &engine, &clock, &stopped)
+        }
         None => Vec::new(),
     };
     let ga_following = futures::future::join_all(ga_status);
@@ -198,21 +204,26 @@ fn gangway_client(
     ))
 }
 
-/// One GA catalog refresher per gate, each handing the engine its gate's catalog at every
-/// refresh until `stopped`.
-fn follow_ga_status(
+/// The release-controller client of `[release_streams]`.
+fn release_controller_client(
     streams: &ReleaseStreamsConfig,
+    http: &reqwest::Client,
+) -> anyhow::Result<ReleaseControllerClient> {
+    ReleaseControllerClient::new(ReleaseStreamsSettings::from_config(streams), http.clone())
+        .context("cannot build the release-controller client")
+}
+
+/// One GA catalog refresher per gate, reading the release-controller through `client` every
+/// `every`, each handing the engine its gate's catalog at every refresh until `stopped`.
+/// `gatebot run` and `gatebot sandbox` both follow GA status this way.
+pub fn follow_ga_status(
+    client: &ReleaseControllerClient,
+    every: Duration,
     engine: &Engine,
     clock: &Arc<dyn Clock>,
-    http: &reqwest::Client,
     stopped: &watch::Receiver<bool>,
-) -> anyhow::Result<Vec<impl Future<Output = ()> + use<>>> {
-    let client =
-        ReleaseControllerClient::new(ReleaseStreamsSettings::from_config(streams), http.clone())
-            .context("cannot build the release-controller client")?;
-    let every = streams.refresh_interval.unsigned_abs();
-    tracing::info!(url = %streams.url, ?every, "GA status comes from the release-controller");
-    Ok(engine
+) -> Vec<impl Future<Output = ()> + use<>> {
+    engine
         .gates()
         .iter()
         .map(|gate| {
@@ -228,7 +239,7 @@ fn follow_ga_status(
                     .await;
             }
         })
-        .collect())
+        .collect()
 }
 
 /// The scheduled scans of the `[escalation]` section, logged in to Jira; a missing token stops

@@ -1,8 +1,10 @@
 //! `gatebot sandbox` as people run it: the real binary plays the built-in release day against
-//! its emulated Konflux and Prow, and the transcript must tell the story right — the morning
-//! build released exactly once, the afternoon build blocked, and `blocked-why` pointing at the
-//! failing job and its run. Bad scenarios and scripts are refused before anything starts, and
-//! Ctrl-C or the end of input leave cleanly.
+//! its emulated Konflux, Prow, Gangway and release-controller, and the transcript must tell the
+//! story right — the gate's round triggering every cell through Gangway, a flake retried and
+//! cleared with its reason, the morning build released exactly once, 4.22 going GA announced
+//! once, the afternoon build blocked, and `blocked-why` pointing at the failing job and its run.
+//! Bad scenarios and scripts are refused before anything starts, and Ctrl-C or the end of input
+//! leave cleanly.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::path::Path;
@@ -132,8 +134,8 @@ fn the_release_day_releases_the_morning_build_once_blocks_the_afternoon_build_an
     let transcript = &done.stdout;
     assert!(done.status.success(), "{}\n{transcript}", done.stderr);
 
-    // The morning build: every required cell passed, 4.22's failure allowed, the advisory
-    // 4.19 AKS upgrade failure marked, and the Release finished.
+    // The morning build: every required cell passed (4.22 among them, GA by the end of the
+    // day), the advisory 4.19 AKS upgrade failure marked, and the Release finished.
     let release = format!("{MORNING}-");
     let morning = last_block(transcript, MORNING);
     let release_line = morning.last().unwrap().clone();
@@ -147,12 +149,12 @@ fn the_release_day_releases_the_morning_build_once_blocks_the_afternoon_build_an
         [
             MORNING.to_string(),
             "  image sha256:7b729c4fee7e  revision 1515f66  created 07:00 UTC".into(),
-            "                      aws e2e  aws .0→latest  azure e2e  azure .0→latest".into(),
-            "  4.19                ✓        ✓              ✓          ✗*".into(),
-            "  4.20                ✓        ✓              ✓          ✓".into(),
-            "  4.21                ✓        ✓              ✓          ✓".into(),
-            "  4.22 (pre-release)  ⚠        –              ✓          –".into(),
-            "  PASSED — 12 of 13 required passed, 1 allowed failure".into(),
+            "        aws e2e  aws .0→latest  azure e2e  azure .0→latest".into(),
+            "  4.19  ✓        ✓              ✓          ✗*".into(),
+            "  4.20  ✓        ✓              ✓          ✓".into(),
+            "  4.21  ✓        ✓              ✓          ✓".into(),
+            "  4.22  ✓        –              ✓          –".into(),
+            "  PASSED — 13 of 13 required passed".into(),
             release_line.clone(),
         ]
     );
@@ -273,6 +275,161 @@ fn the_release_day_releases_the_morning_build_once_blocks_the_afternoon_build_an
     );
 }
 
+/// The cells of the sandbox gate that run a job: every cell but 4.22's upgrades.
+const CELLS_WITH_JOBS: [&str; 14] = [
+    "4.19 aws baseline",
+    "4.19 aws upgrade-from-zero",
+    "4.19 azure baseline",
+    "4.19 azure upgrade-from-zero",
+    "4.20 aws baseline",
+    "4.20 aws upgrade-from-zero",
+    "4.20 azure baseline",
+    "4.20 azure upgrade-from-zero",
+    "4.21 aws baseline",
+    "4.21 aws upgrade-from-zero",
+    "4.21 azure baseline",
+    "4.21 azure upgrade-from-zero",
+    "4.22 aws baseline",
+    "4.22 azure baseline",
+];
+
+/// The scenario minute of a log line (`+2h 07m  who  text` → 127).
+fn minute(line: &str) -> u32 {
+    let time = line.split("  ").next().unwrap_or_default();
+    let (hours, minutes) = time
+        .trim_start_matches('+')
+        .split_once("h ")
+        .unwrap_or_else(|| panic!("not a log line: {line}"));
+    hours.parse::<u32>().unwrap() * 60 + minutes.trim_end_matches('m').parse::<u32>().unwrap()
+}
+
+/// The log lines of `who` whose text is `text` or, with `prefix`, starts with it.
+fn said<'t>(transcript: &'t str, who: &str, text: &str, prefix: bool) -> Vec<&'t str> {
+    let marker = format!("  {who:<8} {text}");
+    transcript
+        .lines()
+        .filter(|line| line.starts_with('+'))
+        .filter(|line| match prefix {
+            true => line.contains(&marker),
+            false => line.ends_with(&marker),
+        })
+        .collect()
+}
+
+#[test]
+fn the_release_day_runs_its_own_tests_through_gangway_clears_a_flake_and_announces_4_22_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = write_file(dir.path(), "end.txt", "@end status\n");
+    let mut command = sandbox();
+    command
+        .arg("--script")
+        .arg(&script)
+        .args(["--speed", TEST_SPEED]);
+    let done = run(command, LIMIT);
+    let transcript = &done.stdout;
+    assert!(done.status.success(), "{}\n{transcript}", done.stderr);
+
+    // A round for the morning snapshot, its every cell triggered through Gangway once, the
+    // stagger (3 minutes) apart.
+    let started = said(
+        transcript,
+        "gatebot",
+        &format!("{MORNING}: round started, 14 jobs to trigger through Gangway"),
+        false,
+    );
+    assert_eq!(started.len(), 1, "{transcript}");
+    let mut triggered_at = Vec::new();
+    for cell in CELLS_WITH_JOBS {
+        let lines = said(
+            transcript,
+            "gangway",
+            &format!("{cell} triggered for {MORNING}"),
+            false,
+        );
+        assert_eq!(lines.len(), 1, "{cell} triggered once: {lines:#?}");
+        triggered_at.push(minute(lines[0]));
+    }
+    triggered_at.sort();
+    assert!(
+        triggered_at.windows(2).all(|pair| pair[1] >= pair[0] + 3),
+        "staggered by 3 minutes: {triggered_at:?}"
+    );
+
+    // The flake: 4.21's AWS e2e run fails once, is retried with the job's record as the reason,
+    // and passes; the morning build is never shown as blocked.
+    let flake = said(
+        transcript,
+        "gatebot",
+        &format!(
+            "{MORNING}: 4.21 aws baseline attempt 1 ended failure; running it again: the job passed 19 of its last 20 runs (at least 80 %), so this failure is likely a flake; attempt 2 of 3"
+        ),
+        false,
+    );
+    assert_eq!(flake.len(), 1, "{transcript}");
+    let retry = said(
+        transcript,
+        "gangway",
+        &format!("4.21 aws baseline triggered again for {MORNING} (attempt 2)"),
+        false,
+    );
+    assert_eq!(retry.len(), 1, "{transcript}");
+    let cleared = said(
+        transcript,
+        "gatebot",
+        &format!("{MORNING}: 4.21 aws baseline attempt 2 passed"),
+        false,
+    );
+    assert_eq!(cleared.len(), 1, "{transcript}");
+    // gatebot's lines carry the moment the console showed them, at or after the event; the
+    // lines of Gangway, Prow and the release-controller carry the moment it happened.
+    assert!(
+        minute(cleared[0]) > minute(retry[0]),
+        "{retry:?} {cleared:?}"
+    );
+    assert!(
+        said(transcript, "gatebot", &format!("{MORNING}: BLOCKED"), true).is_empty()
+            && !transcript.contains(&format!("{MORNING}: 4.21 aws baseline blocks the release")),
+        "the flake never blocks the morning build: {transcript}"
+    );
+
+    // Exactly one Release for the morning snapshot, created after the retry.
+    let created = said(transcript, "gatebot", "Release ", true)
+        .into_iter()
+        .filter(|line| line.ends_with(&format!(" created for snapshot {MORNING}")))
+        .collect::<Vec<_>>();
+    assert_eq!(created.len(), 1, "{created:#?}");
+    assert!(minute(created[0]) > minute(retry[0]), "{created:?}");
+
+    // 4.22 goes GA once, and from then on its afternoon failure blocks.
+    let announced = said(
+        transcript,
+        "gatebot",
+        "OCP 4.22 is generally available (from the release-controller); its failures now block",
+        false,
+    );
+    assert_eq!(announced.len(), 1, "{transcript}");
+    let accepted = said(
+        transcript,
+        "ocp",
+        "4.22.0 is Accepted in the 4-stable release stream: OCP 4.22 is out",
+        false,
+    );
+    assert_eq!(accepted.len(), 1, "{transcript}");
+    let blocks = said(
+        transcript,
+        "gatebot",
+        &format!("{AFTERNOON}: 4.22 aws baseline blocks the release"),
+        true,
+    );
+    assert_eq!(blocks.len(), 1, "{transcript}");
+    assert!(minute(blocks[0]) >= minute(accepted[0]), "{blocks:?}");
+    let afternoon = last_block(transcript, AFTERNOON);
+    assert!(
+        afternoon.iter().any(|line| line.starts_with("  4.22  ✗")),
+        "{afternoon:#?}"
+    );
+}
+
 #[test]
 fn a_scenario_with_mistakes_is_refused_before_anything_starts_naming_each_step() {
     let dir = tempfile::tempdir().unwrap();
@@ -349,7 +506,7 @@ steps:
     assert_eq!(done.status.code(), Some(1), "{}", done.stderr);
     assert!(
         done.stderr.contains(
-            "step 2: there is no Release of snapshot `nightly` to report on, because gatebot has not created one (its verdict is PENDING — 0 of 13 required passed, 13 waiting)"
+            "step 2: there is no Release of snapshot `nightly` to report on, because gatebot has not created one (its verdict is PENDING — 0 of 13 required passed, 13 running)"
         ),
         "{}",
         done.stderr
@@ -444,8 +601,12 @@ fn with_slack_the_release_day_is_posted_to_the_channel_and_commands_there_are_an
         .iter()
         .find(|m| m.from_bot && m.text.contains(MORNING))
         .unwrap_or_else(|| panic!("no status message for the morning build: {posted:#?}"));
+    // A reply carries every event of a burst in its blocks; its text is only the first line.
     assert!(
-        morning.replies.iter().any(|r| r.text.contains("Release")),
+        morning.replies.iter().any(|r| {
+            let blocks = serde_json::to_string(&r.blocks).unwrap();
+            r.text.contains("Gate passed — Release") || blocks.contains("Gate passed — Release")
+        }),
         "the Release is announced in the thread: {:#?}",
         morning.replies
     );

@@ -580,6 +580,44 @@ async fn scripted_outcomes_play_in_order_then_chance_resumes() {
 }
 
 #[tokio::test]
+async fn a_job_is_read_back_with_its_unused_script_so_it_can_be_changed_without_losing_it() {
+    let world = World::new().await;
+    world
+        .gangway
+        .script(SHORT, [Outcome::Failure, Outcome::Error]);
+    world.trigger_job(SHORT).await;
+    let behaviour = world.gangway.job(SHORT).expect("a known job");
+    assert_eq!(
+        world.gangway.job(SHORT),
+        Some(behaviour.clone()),
+        "reading does not change the job"
+    );
+    assert!(world.gangway.job("periodic-unknown").is_none());
+    world
+        .gangway
+        .set_job(SHORT, behaviour.then([Outcome::Aborted]));
+    for _ in 0..2 {
+        world.trigger_job(SHORT).await;
+    }
+    world.clock.advance(minutes(61));
+    world.gangway.settle();
+    let statuses: Vec<ExecutionStatus> = world
+        .gangway
+        .executions()
+        .iter()
+        .map(|run| run.status)
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ExecutionStatus::Failure,
+            ExecutionStatus::Error,
+            ExecutionStatus::Aborted
+        ]
+    );
+}
+
+#[tokio::test]
 async fn chance_is_deterministic_for_a_seed() {
     async fn outcomes(seed: u64) -> Vec<Outcome> {
         let world = World::with(|builder| {

@@ -56,6 +56,8 @@ pub struct RoundRunner {
     prow: ProwClient,
     clock: Arc<dyn Clock>,
     settings: RoundSettings,
+    /// Per gate, what the passes remember; one pass at a time.
+    gates: tokio::sync::Mutex<HashMap<String, GateRounds>>,
 }
 
 /// What the runner remembers of a gate between passes.
@@ -84,33 +86,54 @@ impl RoundRunner {
             prow,
             clock,
             settings,
+            gates: tokio::sync::Mutex::default(),
         }
     }
 
     /// Looks at every gate's rounds at once and then every `settings.every` until `shutdown`.
     pub async fn run(self, shutdown: impl Future<Output = ()>) {
-        let gates = tokio::sync::Mutex::new(HashMap::<String, GateRounds>::new());
-        repeat_until(self.settings.every, shutdown, || async {
-            let mut gates = gates.lock().await;
-            for gate in self.engine.gates().iter().filter(|gate| gate.runs == Runs::Triggered) {
-                let rounds = gates.entry(gate.name.clone()).or_default();
-                if let Err(error) = self.pass(gate, rounds).await {
-                    tracing::warn!(gate = %gate.name, %error, "a round pass failed; the next pass resumes it");
-                }
-            }
-        })
-        .await;
+        repeat_until(self.settings.every, shutdown, || self.look(false)).await;
     }
 
-    /// One look at a gate's rounds: follow what runs, end the rounds that are over, start one
-    /// if there is room, and for each round in flight look for what is uncertain and trigger
-    /// what is due.
-    async fn pass(&self, gate: &GateSpec, rounds: &mut GateRounds) -> Result<(), StoreError> {
+    /// One look at every gate's rounds now, following every execution in flight whatever
+    /// `follow_every` says: a pass of [`run`](Self::run), on demand. `gatebot sandbox`, whose
+    /// clock is the scenario's, takes one at every step of that clock instead of running the
+    /// wall-clock loop, so that what its rounds do depends on the scenario and not on how fast
+    /// it is played.
+    pub async fn run_once(&self) {
+        self.look(true).await;
+    }
+
+    async fn look(&self, follow_now: bool) {
+        let mut gates = self.gates.lock().await;
+        for gate in self
+            .engine
+            .gates()
+            .iter()
+            .filter(|gate| gate.runs == Runs::Triggered)
+        {
+            let rounds = gates.entry(gate.name.clone()).or_default();
+            if let Err(error) = self.pass(gate, rounds, follow_now).await {
+                tracing::warn!(gate = %gate.name, %error, "a round pass failed; the next pass resumes it");
+            }
+        }
+    }
+
+    /// One look at a gate's rounds: follow what runs (when `follow_now`, or when it is time
+    /// to), end the rounds that are over, start one if there is room, and for each round in
+    /// flight look for what is uncertain and trigger what is due.
+    async fn pass(
+        &self,
+        gate: &GateSpec,
+        rounds: &mut GateRounds,
+        follow_now: bool,
+    ) -> Result<(), StoreError> {
         let cells = cells_of(gate);
         let round_cells = RoundCell::of(&gate.policy);
-        let follow_due = rounds
-            .last_followed
-            .is_none_or(|last| last.elapsed() >= self.settings.follow_every);
+        let follow_due = follow_now
+            || rounds
+                .last_followed
+                .is_none_or(|last| last.elapsed() >= self.settings.follow_every);
         if follow_due {
             self.follow_running(gate, &cells, round_cells.len()).await?;
             rounds.last_followed = Some(std::time::Instant::now());

@@ -48,14 +48,19 @@ pub struct SandboxOptions {
     pub slack: bool,
 }
 
-/// The sandbox's gate, built from its embedded configuration.
-pub fn sandbox_gate() -> GateSpec {
-    let config = Config::parse(
+/// The sandbox's configuration: its gate, and that gatebot triggers the gate's jobs through
+/// Gangway and reads GA status from the release-controller.
+pub fn sandbox_config() -> Config {
+    Config::parse(
         SANDBOX_GATE,
         "the sandbox gate (src/sandbox/sandbox_gate.toml)",
     )
-    .expect("the embedded sandbox gate is a valid configuration");
-    config.gates[0].clone()
+    .expect("the embedded sandbox gate is a valid configuration")
+}
+
+/// The sandbox's gate, built from its embedded configuration.
+pub fn sandbox_gate() -> GateSpec {
+    sandbox_config().gates[0].clone()
 }
 
 /// Runs the sandbox: 0 when it ended as asked (end of a script, `quit`, end of input,
@@ -94,7 +99,14 @@ pub fn run(options: SandboxOptions) -> ExitCode {
 
 /// Reads and checks everything the session needs.
 fn prepare(options: SandboxOptions, started: Instant) -> Result<Setup, String> {
-    let gate = sandbox_gate();
+    let config = sandbox_config();
+    let gate = config.gates[0].clone();
+    let ga_refresh = config
+        .release_streams
+        .as_ref()
+        .map_or(jiff::SignedDuration::from_mins(10), |streams| {
+            streams.refresh_interval
+        });
     let scenario = match &options.scenario {
         Some(path) => {
             let text = read(path, "scenario")?;
@@ -122,6 +134,7 @@ fn prepare(options: SandboxOptions, started: Instant) -> Result<Setup, String> {
         .transpose()?;
     Ok(Setup {
         gate,
+        ga_refresh,
         scenario,
         script,
         speed,

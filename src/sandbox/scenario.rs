@@ -1,6 +1,7 @@
 //! The scenario format of `gatebot sandbox`: a YAML list of timed steps — a snapshot is built, a
-//! periodic job runs for it, Konflux reports on a Release, a line of narration — checked against
-//! the gate before anything plays.
+//! periodic job runs for it, Gangway's runs of a job go a given way, a job's record of earlier
+//! nights, the release-controller accepts a version, Konflux reports on a Release, a line of
+//! narration — checked against the gate before anything plays.
 //!
 //! Checking up front means a typo in step 31 is reported at once, with the step's number and the
 //! fix, instead of half a release day later. Every problem is collected, not just the first.
@@ -8,6 +9,10 @@
 //! ```yaml
 //! title: Release day
 //! steps:
+//!   - at: "+0m"
+//!     history: { cell: "4.21 aws baseline", passed: 19, failed: 1 }
+//!   - at: "+0m"
+//!     gangway: { cell: "4.21 aws baseline", outcomes: [failure] }
 //!   - at: "+0m"
 //!     snapshot: { name: hypershift-operator-main-20260512-070000-000, build: 1 }
 //!   - at: "+20m"
@@ -17,18 +22,28 @@
 //!     release-status: { snapshot: hypershift-operator-main-20260512-070000-000, status: Succeeded }
 //!   - at: "+5h"
 //!     say: "The release is out."
+//!   - at: "+6h"
+//!     ga: { version: "4.22" }
 //! ```
 
 use std::collections::HashMap;
 use std::fmt;
 
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
 use serde::Deserialize;
 use serde_yaml_ng::Value;
 
 use crate::engine::GateSpec;
 use crate::gate::{CellKey, Check, OcpVersion, Platform};
+use gatebot_emulators::gangway::Outcome;
 use gatebot_emulators::prow::BuildResult;
+
+/// The moment every scenario starts, from which its `at` count: a Tuesday morning, release day.
+pub const START: Timestamp = Timestamp::constant(1_778_569_200, 0); // 2026-05-12T07:00:00Z
+
+/// The most runs a `history` step may write: more than any gate weighs (`[gates.retries]
+/// history`), few enough to read quickly.
+const MOST_HISTORY: u32 = 100;
 
 /// A checked scenario, ready to play.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,6 +68,12 @@ pub enum Action {
     Snapshot { name: String, build: u32 },
     /// A periodic job tests a snapshot: it starts at the step's time and ends after `duration`.
     Run(RunStep),
+    /// From now on, the runs Gangway starts of a cell's job go this way.
+    Gangway(GangwayStep),
+    /// How a cell's job fared on the nights before the scenario.
+    History(HistoryStep),
+    /// The release-controller accepts a pre-release version's first release: it is GA now.
+    Ga { version: OcpVersion },
     /// Konflux's release pipeline finishes the Release gatebot created for a snapshot.
     ReleaseStatus {
         snapshot: String,
@@ -71,6 +92,30 @@ pub struct RunStep {
     pub snapshot: String,
     pub result: BuildResult,
     pub duration: SignedDuration,
+}
+
+/// How the runs Gangway starts of a cell's job go from a `gangway` step on; what it leaves out
+/// stays as it was.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GangwayStep {
+    pub cell: CellKey,
+    pub job: String,
+    /// How the next runs end, in order, after any outcomes an earlier step queued.
+    pub outcomes: Vec<Outcome>,
+    /// Runs with no outcome queued pass with this probability (0 to 1).
+    pub pass_rate: Option<f64>,
+    /// How long a run takes once its pod started.
+    pub duration: Option<SignedDuration>,
+}
+
+/// A cell's job's runs on the nights before the scenario, for earlier builds: the record from
+/// which gatebot tells a flake from a chronic failure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryStep {
+    pub cell: CellKey,
+    pub job: String,
+    pub passed: u32,
+    pub failed: u32,
 }
 
 /// How Konflux's release pipeline ended, as its `Released` condition's reason says.
@@ -177,9 +222,15 @@ struct RawStep {
     at: Option<Value>,
     snapshot: Option<Value>,
     run: Option<Value>,
+    gangway: Option<Value>,
+    history: Option<Value>,
+    ga: Option<Value>,
     release_status: Option<Value>,
     say: Option<Value>,
 }
+
+/// The step kinds, as a message lists them.
+const STEP_KINDS: &str = "`snapshot`, `run`, `gangway`, `history`, `ga`, `release-status`, `say`";
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -198,6 +249,46 @@ struct RawRun {
     snapshot: String,
     result: RawResult,
     duration: Value,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawGangway {
+    cell: Option<String>,
+    version: Option<Value>,
+    platform: Option<String>,
+    check: Option<String>,
+    outcomes: Option<Vec<RawOutcome>>,
+    pass_rate: Option<Value>,
+    duration: Option<Value>,
+}
+
+#[derive(Deserialize, Clone, Copy)]
+#[serde(rename_all = "lowercase")]
+enum RawOutcome {
+    Success,
+    Failure,
+    Aborted,
+    Error,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHistory {
+    cell: Option<String>,
+    version: Option<Value>,
+    platform: Option<String>,
+    check: Option<String>,
+    #[serde(default)]
+    passed: u32,
+    #[serde(default)]
+    failed: u32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawGa {
+    version: Value,
 }
 
 #[derive(Deserialize)]
@@ -226,6 +317,12 @@ struct Checker<'g> {
     /// Build number → the snapshot it was given to.
     builds: HashMap<u32, String>,
     previous: Option<(usize, SignedDuration)>,
+    /// The first `snapshot` step, after which no `history` may come.
+    first_snapshot: Option<usize>,
+    /// Cell → the step that gave its job's history.
+    histories: HashMap<CellKey, usize>,
+    /// Version → the step that made it GA.
+    made_ga: HashMap<OcpVersion, usize>,
 }
 
 impl<'g> Checker<'g> {
@@ -236,6 +333,9 @@ impl<'g> Checker<'g> {
             snapshots: HashMap::new(),
             builds: HashMap::new(),
             previous: None,
+            first_snapshot: None,
+            histories: HashMap::new(),
+            made_ga: HashMap::new(),
         }
     }
 
@@ -252,9 +352,8 @@ impl<'g> Checker<'g> {
         let raw: RawStep = match serde_yaml_ng::from_value(value) {
             Ok(raw) => raw,
             Err(error) => {
-                self.problems.push(format!(
-                    "{error}; a step has `at` and one of `snapshot`, `run`, `release-status`, `say`"
-                ));
+                self.problems
+                    .push(format!("{error}; a step has `at` and one of {STEP_KINDS}"));
                 return None;
             }
         };
@@ -278,14 +377,16 @@ impl<'g> Checker<'g> {
         let given = [
             raw.snapshot.is_some(),
             raw.run.is_some(),
+            raw.gangway.is_some(),
+            raw.history.is_some(),
+            raw.ga.is_some(),
             raw.release_status.is_some(),
             raw.say.is_some(),
         ];
         if given.iter().filter(|g| **g).count() != 1 {
-            self.problems.push(
-                "a step does exactly one thing: give one of `snapshot`, `run`, `release-status`, `say` (split it into several steps at the same time)"
-                    .into(),
-            );
+            self.problems.push(format!(
+                "a step does exactly one thing: give one of {STEP_KINDS} (split it into several steps at the same time)"
+            ));
             return None;
         }
         let action = if let Some(snapshot) = raw.snapshot {
@@ -294,6 +395,15 @@ impl<'g> Checker<'g> {
         } else if let Some(run) = raw.run {
             let run = self.typed(run, "run")?;
             self.run(run)
+        } else if let Some(gangway) = raw.gangway {
+            let gangway = self.typed(gangway, "gangway")?;
+            self.gangway(gangway)
+        } else if let Some(history) = raw.history {
+            let history = self.typed(history, "history")?;
+            self.history(number, history)
+        } else if let Some(ga) = raw.ga {
+            let ga = self.typed(ga, "ga")?;
+            self.ga(number, ga)
         } else if let Some(status) = raw.release_status {
             let status: RawReleaseStatus = self.typed(status, "release-status")?;
             self.known_snapshot(&status.snapshot)
@@ -342,6 +452,7 @@ impl<'g> Checker<'g> {
         }
         self.snapshots.insert(raw.name.clone(), number);
         self.builds.insert(raw.build, raw.name.clone());
+        self.first_snapshot.get_or_insert(number);
         Some(Action::Snapshot {
             name: raw.name,
             build: raw.build,
@@ -351,7 +462,7 @@ impl<'g> Checker<'g> {
     fn run(&mut self, raw: RawRun) -> Option<Action> {
         let snapshot = self.known_snapshot(&raw.snapshot);
         let duration = self.check(duration(&raw.duration).map_err(|e| format!("`duration`: {e}")));
-        let key = self.check(cell_key(&raw));
+        let key = self.check(cell_key(&raw.cell, &raw.version, &raw.platform, &raw.check));
         let job = key.as_ref().and_then(|key| self.check(self.job_of(key)));
         let result = match raw.result {
             RawResult::Success => BuildResult::Success,
@@ -365,6 +476,136 @@ impl<'g> Checker<'g> {
             result,
             duration: duration?,
         }))
+    }
+
+    fn gangway(&mut self, raw: RawGangway) -> Option<Action> {
+        let key = self.check(cell_key(&raw.cell, &raw.version, &raw.platform, &raw.check));
+        let job = key.as_ref().and_then(|key| self.check(self.job_of(key)));
+        let example = "for example `gangway: { cell: \"4.20 aws baseline\", outcomes: [failure] }`";
+        if raw.outcomes.is_none() && raw.pass_rate.is_none() && raw.duration.is_none() {
+            self.problems.push(format!(
+                "`gangway` says how the runs of the cell's job go from now on: give `outcomes`, `pass-rate` or `duration`, {example}"
+            ));
+            return None;
+        }
+        let outcomes = match raw.outcomes {
+            Some(outcomes) if outcomes.is_empty() => {
+                self.problems.push(format!(
+                    "`outcomes` is empty; list how the next runs end, in order, {example}"
+                ));
+                None
+            }
+            Some(outcomes) => Some(outcomes.into_iter().map(outcome).collect()),
+            None => Some(Vec::new()),
+        };
+        let pass_rate = match &raw.pass_rate {
+            Some(value) => self.check(pass_rate(value)).map(Some),
+            None => Some(None),
+        };
+        let duration = match &raw.duration {
+            Some(value) => self
+                .check(
+                    duration(value)
+                        .and_then(|d| {
+                            if d.is_zero() {
+                                Err("it is 0s; a run takes some time, such as \"1h 20m\"".into())
+                            } else {
+                                Ok(d)
+                            }
+                        })
+                        .map_err(|e| format!("`duration`: {e}")),
+                )
+                .map(Some),
+            None => Some(None),
+        };
+        Some(Action::Gangway(GangwayStep {
+            cell: key?,
+            job: job?,
+            outcomes: outcomes?,
+            pass_rate: pass_rate?,
+            duration: duration?,
+        }))
+    }
+
+    fn history(&mut self, number: usize, raw: RawHistory) -> Option<Action> {
+        let before = self.problems.len();
+        let key = self.check(cell_key(&raw.cell, &raw.version, &raw.platform, &raw.check));
+        let job = key.as_ref().and_then(|key| self.check(self.job_of(key)));
+        let total = raw.passed.saturating_add(raw.failed);
+        if total == 0 {
+            self.problems.push(
+                "`history` needs runs: give `passed`, `failed` or both, for example `history: { cell: \"4.21 aws baseline\", passed: 19, failed: 1 }`".into(),
+            );
+        } else if total > MOST_HISTORY {
+            self.problems.push(format!(
+                "`history` has {total} runs; give at most {MOST_HISTORY} (gatebot weighs a job's last 20 by default)"
+            ));
+        }
+        if let Some(first) = self.first_snapshot {
+            self.problems.push(format!(
+                "`history` is how the job fared on the nights before the day began, so it comes before the first `snapshot` step (step {first}); move it up"
+            ));
+        }
+        if let Some(earlier) = key.as_ref().and_then(|key| self.histories.get(key)) {
+            self.problems.push(format!(
+                "step {earlier} already gave the history of `{}`; give it once, with all its runs",
+                key.as_ref().expect("a known cell")
+            ));
+        }
+        if self.problems.len() > before {
+            return None;
+        }
+        let key = key?;
+        self.histories.insert(key.clone(), number);
+        Some(Action::History(HistoryStep {
+            cell: key,
+            job: job?,
+            passed: raw.passed,
+            failed: raw.failed,
+        }))
+    }
+
+    fn ga(&mut self, number: usize, raw: RawGa) -> Option<Action> {
+        let version = self.check(
+            version_text(&raw.version)
+                .and_then(|text| text.parse::<OcpVersion>().map_err(|e| e.to_string())),
+        )?;
+        let versions = &self.gate.policy.versions;
+        let pre_release: Vec<String> = versions
+            .iter()
+            .filter(|v| !self.gate.catalog.is_ga(**v))
+            .map(ToString::to_string)
+            .collect();
+        let choices = if pre_release.is_empty() {
+            "the gate has no pre-release version".to_string()
+        } else {
+            format!(
+                "the gate's pre-release versions are {}",
+                pre_release.join(", ")
+            )
+        };
+        if !versions.contains(&version) {
+            let all: Vec<String> = versions.iter().map(ToString::to_string).collect();
+            self.problems.push(format!(
+                "the gate has no version {version}; its versions are {}",
+                all.join(", ")
+            ));
+            return None;
+        }
+        if self.gate.catalog.is_ga(version) {
+            self.problems.push(format!(
+                "{version} is generally available already (`ga = true` in the gate); only a pre-release version can become GA: {choices}"
+            ));
+            return None;
+        }
+        if let Some(earlier) = self.made_ga.get(&version) {
+            self.problems.push(format!(
+                "step {earlier} already made {version} generally available; remove one of the two"
+            ));
+            return None;
+        }
+        self.made_ga.insert(version, number);
+        Some(Action::Ga { version })
     }
 
     fn known_snapshot(&mut self, name: &str) -> Option<String> {
@@ -407,7 +648,18 @@ impl<'g> Checker<'g> {
     /// Reads what a step's action key holds; a mistake is reported with the key it is under.
     fn typed<T: serde::de::DeserializeOwned>(&mut self, value: Value, key: &str) -> Option<T> {
         serde_yaml_ng::from_value(value)
-            .map_err(|error| self.problems.push(format!("`{key}`: {error}")))
+            .map_err(|error| {
+                // serde names the struct it wanted, which means nothing in a scenario.
+                let text = error.to_string();
+                let text = match text.find("expected struct Raw") {
+                    Some(at) => format!(
+                        "{}expected its fields as a mapping, such as `{key}: {{ … }}` (docs/sandbox.md lists them)",
+                        &text[..at]
+                    ),
+                    None => text,
+                };
+                self.problems.push(format!("`{key}`: {text}"));
+            })
             .ok()
     }
 
@@ -416,11 +668,16 @@ impl<'g> Checker<'g> {
     }
 }
 
-/// The cell of a run, from `cell: "4.21 aws baseline"` or from `version`, `platform`, `check`.
-fn cell_key(raw: &RawRun) -> Result<CellKey, String> {
+/// A step's cell, from `cell: "4.21 aws baseline"` or from `version`, `platform`, `check`.
+fn cell_key(
+    cell: &Option<String>,
+    version: &Option<Value>,
+    platform: &Option<String>,
+    check: &Option<String>,
+) -> Result<CellKey, String> {
     let example = "for example `cell: \"4.21 aws baseline\"`";
-    let parts = (&raw.version, &raw.platform, &raw.check);
-    let (version, platform, check) = match (&raw.cell, parts) {
+    let parts = (version, platform, check);
+    let (version, platform, check) = match (cell, parts) {
         (Some(cell), (None, None, None)) => {
             let words: Vec<&str> = cell.split_whitespace().collect();
             let [version, platform, check] = words[..] else {
@@ -449,6 +706,26 @@ fn cell_key(raw: &RawRun) -> Result<CellKey, String> {
         platform: Platform::new(platform),
         check: check.parse::<Check>()?,
     })
+}
+
+/// A Gangway outcome as the scenario names it.
+fn outcome(raw: RawOutcome) -> Outcome {
+    match raw {
+        RawOutcome::Success => Outcome::Success,
+        RawOutcome::Failure => Outcome::Failure,
+        RawOutcome::Aborted => Outcome::Aborted,
+        RawOutcome::Error => Outcome::Error,
+    }
+}
+
+/// A pass rate: a share between 0 and 1.
+fn pass_rate(value: &Value) -> Result<f64, String> {
+    let fix = "give a share between 0 and 1, such as `pass-rate: 0.9` for 90 %";
+    match value.as_f64() {
+        Some(rate) if (0.0..=1.0).contains(&rate) => Ok(rate),
+        Some(rate) => Err(format!("`pass-rate` is {rate}; {fix}")),
+        None => Err(format!("`pass-rate` is not a number; {fix}")),
+    }
 }
 
 /// A version as text; YAML reads an unquoted `4.20` as the number 4.2, so numbers are refused
@@ -708,6 +985,212 @@ mod tests {
         assert!(found[0].starts_with("step 1: `Not_A_Name` is not a valid Snapshot name"));
         assert!(found[1].starts_with("step 3: build 2 is already the image of snapshot"));
         assert!(found[2].starts_with("step 4: snapshot `hypershift-operator-main-20260512-070000-000` was already created by step 2"));
+    }
+
+    #[test]
+    fn gangway_history_and_ga_steps_are_read() {
+        let scenario = parse(&format!(
+            r#"
+  - at: 0
+    history: {{ cell: "4.21 aws baseline", passed: 19, failed: 1 }}
+  - at: 0
+    history: {{ version: "4.20", platform: aws, check: baseline, failed: 3 }}
+  - at: 0
+    gangway: {{ cell: "4.21 aws baseline", outcomes: [failure, aborted, error, success] }}
+  - at: 0
+    snapshot: {{ name: {SNAPSHOT}, build: 1 }}
+  - at: "+1h"
+    gangway: {{ cell: "4.22 azure baseline", pass-rate: 0.75, duration: "1h 20m" }}
+  - at: "+2h"
+    ga: {{ version: "4.22" }}
+"#
+        ))
+        .unwrap();
+        let actions: Vec<&Action> = scenario.steps.iter().map(|s| &s.action).collect();
+        let Action::History(history) = actions[0] else {
+            panic!("a history: {actions:?}")
+        };
+        assert_eq!(history.cell.to_string(), "4.21 aws baseline");
+        assert_eq!(
+            history.job,
+            "periodic-ci-openshift-hypershift-release-4.21-periodics-e2e-aws-ovn"
+        );
+        assert_eq!((history.passed, history.failed), (19, 1));
+        let Action::History(history) = actions[1] else {
+            panic!("a history: {actions:?}")
+        };
+        assert_eq!((history.passed, history.failed), (0, 3));
+        let Action::Gangway(flaky) = actions[2] else {
+            panic!("a gangway step: {actions:?}")
+        };
+        assert_eq!(
+            flaky.outcomes,
+            [
+                Outcome::Failure,
+                Outcome::Aborted,
+                Outcome::Error,
+                Outcome::Success
+            ]
+        );
+        assert_eq!((flaky.pass_rate, flaky.duration), (None, None));
+        let Action::Gangway(slow) = actions[4] else {
+            panic!("a gangway step: {actions:?}")
+        };
+        assert!(slow.outcomes.is_empty());
+        assert_eq!(slow.pass_rate, Some(0.75));
+        assert_eq!(slow.duration, Some(SignedDuration::from_mins(80)));
+        assert_eq!(
+            actions[5],
+            &Action::Ga {
+                version: OcpVersion::new(4, 22)
+            }
+        );
+        assert_eq!(scenario.length(), SignedDuration::from_hours(2));
+    }
+
+    #[test]
+    fn gangway_steps_that_say_nothing_or_too_much_name_the_step_and_the_fix() {
+        let found = problems(
+            r#"
+  - at: 0
+    gangway: { cell: "4.21 aws baseline" }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", outcomes: [] }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", pass-rate: 1.5 }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", pass-rate: 90% }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", outcomes: [flaky] }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", duration: 0 }
+  - at: 0
+    gangway: { cell: "4.22 aws upgrade-from-zero", outcomes: [failure] }
+  - at: 0
+    gangway: { cell: "4.21 aws baseline", outcome: failure }
+"#,
+        );
+        assert_eq!(found.len(), 8, "{found:#?}");
+        assert!(
+            found[0].starts_with(
+                "step 1: `gangway` says how the runs of the cell's job go from now on: give `outcomes`, `pass-rate` or `duration`"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("step 2: `outcomes` is empty; list how the next runs end"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("step 3: `pass-rate` is 1.5; give a share between 0 and 1"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3].starts_with("step 4: `pass-rate` is not a number"),
+            "{found:#?}"
+        );
+        assert!(
+            found[4].starts_with("step 5: `gangway`: unknown variant `flaky`")
+                && found[4].contains("`aborted`"),
+            "{found:#?}"
+        );
+        assert!(
+            found[5].starts_with("step 6: `duration`: it is 0s"),
+            "{found:#?}"
+        );
+        assert!(
+            found[6].starts_with("step 7: `4.22 aws upgrade-from-zero` does not apply"),
+            "{found:#?}"
+        );
+        assert!(
+            found[7].starts_with("step 8: `gangway`: unknown field `outcome`")
+                && found[7].contains("`outcomes`"),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn history_comes_before_the_first_snapshot_once_per_cell_with_runs() {
+        let found = problems(&format!(
+            r#"
+  - at: 0
+    history: {{ cell: "4.21 aws baseline", passed: 5 }}
+  - at: 0
+    history: {{ cell: "4.21 aws baseline", failed: 5 }}
+  - at: 0
+    history: {{ cell: "4.20 aws baseline" }}
+  - at: 0
+    history: {{ cell: "4.20 azure baseline", passed: 100, failed: 1 }}
+  - at: 0
+    snapshot: {{ name: {SNAPSHOT}, build: 1 }}
+  - at: "+1h"
+    history: {{ cell: "4.19 aws baseline", passed: 5 }}
+"#
+        ));
+        assert_eq!(found.len(), 4, "{found:#?}");
+        assert!(
+            found[0].starts_with(
+                "step 2: step 1 already gave the history of `4.21 aws baseline`; give it once"
+            ),
+            "{found:#?}"
+        );
+        assert!(
+            found[1].starts_with("step 3: `history` needs runs: give `passed`, `failed` or both"),
+            "{found:#?}"
+        );
+        assert!(
+            found[2].starts_with("step 4: `history` has 101 runs; give at most 100"),
+            "{found:#?}"
+        );
+        assert!(
+            found[3].starts_with(
+                "step 6: `history` is how the job fared on the nights before the day began, so it comes before the first `snapshot` step (step 5); move it up"
+            ),
+            "{found:#?}"
+        );
+    }
+
+    #[test]
+    fn only_a_pre_release_version_of_the_gate_becomes_ga_and_only_once() {
+        let found = problems(
+            r#"
+  - at: 0
+    ga: { version: "4.22" }
+  - at: 0
+    ga: { version: "4.22" }
+  - at: 0
+    ga: { version: "4.21" }
+  - at: 0
+    ga: { version: "4.23" }
+  - at: 0
+    ga: { version: 4.30 }
+  - at: 0
+    ga: "4.22"
+"#,
+        );
+        assert_eq!(found.len(), 5, "{found:#?}");
+        assert!(
+            found[0].starts_with(
+                "step 2: step 1 already made 4.22 generally available; remove one of the two"
+            ),
+            "{found:#?}"
+        );
+        assert_eq!(
+            found[1],
+            "step 3: 4.21 is generally available already (`ga = true` in the gate); only a pre-release version can become GA: the gate's pre-release versions are 4.22"
+        );
+        assert_eq!(
+            found[2],
+            "step 4: the gate has no version 4.23; its versions are 4.19, 4.20, 4.21, 4.22"
+        );
+        assert!(
+            found[3].starts_with("step 5: `version: 4.3` is a number to YAML"),
+            "{found:#?}"
+        );
+        assert_eq!(
+            found[4],
+            "step 6: `ga`: invalid type: string \"4.22\", expected its fields as a mapping, such as `ga: { … }` (docs/sandbox.md lists them)"
+        );
     }
 
     #[test]

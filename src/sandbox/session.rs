@@ -1,21 +1,25 @@
-//! One sandbox session: starts the emulated world and a real engine on a manual clock, plays the
-//! scenario, and serves the console — engine events, the player's notes, typed or scripted
-//! commands, Ctrl-C — until the scenario ends (with a script), `quit`, end of input or Ctrl-C.
-//! Then the engine gets its shutdown and the emulators are dropped, so nothing keeps running.
+//! One sandbox session: starts the emulated world and CI and a real engine on a manual clock,
+//! with what `gatebot run` starts beside it — the round runner that triggers the gate's jobs
+//! through Gangway (its passes on the scenario's clock, see the player), and the GA status read
+//! from the release-controller — plays the scenario, and serves the console — engine events,
+//! the player's notes, typed or scripted commands, Ctrl-C — until the scenario ends (with a
+//! script), `quit`, end of input or Ctrl-C. Then everything gets its shutdown and the emulators
+//! are dropped, so nothing keeps running.
 
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use super::chat::{SandboxChat, YOU};
+use super::ci::Ci;
 use super::commands::{self, Command};
 use super::console::Console;
-use super::player::{Note, Player, Source};
-use super::scenario::{Scenario, friendly};
+use super::player::{Note, Player, Source, Stage};
+use super::scenario::{START, Scenario, friendly};
 use super::script::Script;
 use super::terminal::{Input, Keyboard};
 use super::timeline::timeline;
@@ -26,14 +30,16 @@ use crate::clock::{Clock, ManualClock};
 use crate::config::ChatConfig;
 use crate::emergency::EmergencySettings;
 use crate::engine::{Engine, GateEvent, GateSpec, Pace, SnapshotFacts};
+use crate::gate::VersionCatalog;
+use crate::rounds::{RoundRunner, RoundSettings};
 use crate::store::Store;
-
-/// The moment every scenario starts: a Tuesday morning, release day.
-const START: Timestamp = Timestamp::constant(1_778_569_200, 0); // 2026-05-12T07:00:00Z
 
 /// Everything a session needs, checked before it starts.
 pub struct Setup {
     pub gate: GateSpec,
+    /// How often gatebot reads the release-controller, in scenario time (the sandbox gate's
+    /// `[release_streams] refresh_interval`).
+    pub ga_refresh: SignedDuration,
     pub scenario: Scenario,
     pub script: Option<Script>,
     /// Scenario seconds per real second.
@@ -67,6 +73,13 @@ fn pace() -> Pace {
     }
 }
 
+/// How often (real time) gatebot reads the release-controller: every `refresh` of scenario
+/// time at `speed`, within bounds that keep it from hammering the emulator or lagging the play.
+fn ga_refresh_every(refresh: SignedDuration, speed: f64) -> Duration {
+    let every = refresh.as_secs_f64().max(0.0) / speed;
+    Duration::from_secs_f64(every.clamp(0.05, 1.0))
+}
+
 /// Runs a session to its end.
 pub async fn run(setup: Setup) -> Outcome {
     let interrupted = listen_for_ctrl_c();
@@ -75,10 +88,33 @@ pub async fn run(setup: Setup) -> Outcome {
         Ok(world) => Arc::new(world),
         Err(error) => return Outcome::Failed(format!("the emulators could not start: {error}")),
     };
+    let ci = match Ci::start(&world, &setup.gate).await {
+        Ok(ci) => Arc::new(ci),
+        Err(error) => return Outcome::Failed(format!("the emulators could not start: {error}")),
+    };
     let world_up = setup.started.elapsed();
     let store = world.store().await;
     let engine = world.engine(store.clone(), pace()).await;
     let (stop, engine_task) = start_engine(&engine);
+    // Beside the engine, as `gatebot run` has them: the rounds, and GA status. The round
+    // runner's passes follow the scenario's clock rather than the wall clock: the player has it
+    // take one at every step of the clock (so `RoundSettings` do not apply), which keeps what
+    // the rounds do in time with the scenario at any speed.
+    let rounds = RoundRunner::new(
+        engine.clone(),
+        store.clone(),
+        ci.gangway_client(world.clock.clone()),
+        world.prow_client(),
+        world.clock.clone(),
+        RoundSettings::default(),
+    );
+    let ga_task = tokio::spawn(futures::future::join_all(crate::app::follow_ga_status(
+        &ci.release_controller_client(),
+        ga_refresh_every(setup.ga_refresh, setup.speed),
+        &engine,
+        &world.clock,
+        &stop.subscribe(),
+    )));
     let slack_task = match &setup.slack {
         Some(chat) => match start_slack(chat, &engine, &store, &clock, &stop).await {
             Ok(task) => Some(task),
@@ -119,7 +155,13 @@ pub async fn run(setup: Setup) -> Outcome {
     // The player runs on its own task: it must keep going (and let go of the store) while the
     // console waits for the store.
     let (notes_sender, notes) = mpsc::channel(64);
-    let player = Player::new(world.clone(), engine, clock, setup.speed, notes_sender);
+    let stage = Stage {
+        world: world.clone(),
+        ci: ci.clone(),
+        engine,
+        rounds,
+    };
+    let player = Player::new(stage, clock, setup.speed, notes_sender);
     let playing = tokio::spawn(player.play(timeline(&setup.scenario, setup.script.as_ref())));
     let outcome = session.serve(notes, interrupted).await;
 
@@ -128,10 +170,12 @@ pub async fn run(setup: Setup) -> Outcome {
     let _ = playing.await;
     let _ = stop.send(true);
     let _ = tokio::time::timeout(Duration::from_secs(2), engine_task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(2), ga_task).await;
     if let Some(task) = slack_task {
         let _ = tokio::time::timeout(Duration::from_secs(2), task).await;
     }
     drop(session);
+    drop(ci);
     drop(world);
     outcome
 }
@@ -233,7 +277,10 @@ impl Session {
     ) -> Outcome {
         let mut redraw = tokio::time::interval(Duration::from_millis(100));
         loop {
+            // In this order, so that what the player told comes before what gatebot said about
+            // it when both are waiting.
             tokio::select! {
+                biased;
                 _ = &mut interrupted => return Outcome::Interrupted,
                 Some(note) = notes.recv() => {
                     if let Some(outcome) = self.note(note).await {
@@ -268,13 +315,16 @@ impl Session {
     /// Handles the player's note; `Some` when the session ends with it.
     async fn note(&mut self, note: Note) -> Option<Outcome> {
         match note {
-            Note::Played { source, text } => {
+            Note::Played { at, source, text } => {
                 let who = match source {
                     Source::Narrator => "»",
                     Source::Konflux => "konflux",
                     Source::Prow => "prow",
+                    Source::Gangway => "gangway",
+                    Source::ReleaseController => "ocp",
                 };
-                self.console.log(self.offset(), who, &text);
+                // When it happened in the world, which the console may show a little later.
+                self.console.log(at.duration_since(START), who, &text);
                 None
             }
             Note::Command {
@@ -352,7 +402,8 @@ impl Session {
             Command::Chat(line) => self.chat.ask(line).await,
             Command::Explain(reference) => {
                 let facts = self.facts().await;
-                commands::explain_answer(reference, &facts, &self.gate.policy, &self.gate.catalog)
+                let catalog = self.catalog();
+                commands::explain_answer(reference, &facts, &self.gate.policy, &catalog)
             }
             Command::Help => commands::help(),
             Command::Quit => "Leaving the sandbox.\n".to_string(),
@@ -379,7 +430,7 @@ impl Session {
         self.console.log(self.offset(), "sandbox", ending);
         let facts = self.facts().await;
         self.console
-            .final_status(self.offset(), &facts, &self.gate.policy, &self.gate.catalog);
+            .final_status(self.offset(), &facts, &self.gate.policy, &self.catalog());
         self.refresh().await;
     }
 
@@ -413,13 +464,16 @@ impl Session {
     async fn refresh(&mut self) {
         let facts = self.facts().await;
         let header = self.header();
-        self.console.status(
-            self.offset(),
-            &header,
-            &facts,
-            &self.gate.policy,
-            &self.gate.catalog,
-        );
+        let catalog = self.catalog();
+        self.console
+            .status(self.offset(), &header, &facts, &self.gate.policy, &catalog);
+    }
+
+    /// Which versions are GA now: the configuration's until the release-controller says more.
+    fn catalog(&self) -> VersionCatalog {
+        self.engine
+            .catalog(&self.gate.name)
+            .unwrap_or_else(|| self.gate.catalog.clone())
     }
 
     fn header(&self) -> String {

@@ -8,12 +8,11 @@
 
 use jiff::SignedDuration;
 
+use super::ci::build_id;
 use super::commands::Command;
-use super::scenario::{Action, ReleaseOutcome, RunStep, Scenario};
+use super::scenario::{Action, GangwayStep, HistoryStep, ReleaseOutcome, RunStep, START, Scenario};
 use super::script::{Script, When};
-
-/// Prow build ids are large increasing numbers; the sandbox's builds count up from here.
-const FIRST_BUILD_ID: u64 = 1_925_000_000_000_000_000;
+use crate::gate::OcpVersion;
 
 /// Something that happens at a moment of the scenario.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,6 +37,11 @@ pub enum What {
     FinishRun {
         run: RunStep,
         build_id: String,
+    },
+    Gangway(GangwayStep),
+    History(HistoryStep),
+    Ga {
+        version: OcpVersion,
     },
     ReportRelease {
         step: usize,
@@ -69,7 +73,9 @@ pub fn timeline(scenario: &Scenario, script: Option<&Script>) -> Vec<Happening> 
                 },
             )),
             Action::Run(run) => {
-                let build_id = (FIRST_BUILD_ID + number as u64).to_string();
+                // The id Prow gives a build that starts then, so gatebot reads it after any
+                // build of the job that started before, from Gangway or from an earlier step.
+                let build_id = build_id(START + at, number as u64);
                 keyed.push((
                     (at, 0, number, 0),
                     What::StartRun {
@@ -98,6 +104,15 @@ pub fn timeline(scenario: &Scenario, script: Option<&Script>) -> Vec<Happening> 
                     message: message.clone(),
                 },
             )),
+            Action::Gangway(step) => {
+                keyed.push(((at, 0, number, 0), What::Gangway(step.clone())));
+            }
+            Action::History(step) => {
+                keyed.push(((at, 0, number, 0), What::History(step.clone())));
+            }
+            Action::Ga { version } => {
+                keyed.push(((at, 0, number, 0), What::Ga { version: *version }));
+            }
             Action::Say(text) => keyed.push(((at, 0, number, 0), What::Say(text.clone()))),
         }
     }
@@ -140,28 +155,36 @@ mod tests {
             r#"
 steps:
   - at: 0
+    history: { cell: "4.21 aws baseline", passed: 9, failed: 1 }
+  - at: 0
     snapshot: { name: first, build: 1 }
   - at: "+1h"
     run: { cell: "4.21 aws baseline", snapshot: first, result: success, duration: "2h" }
   - at: "+2h"
     run: { cell: "4.20 aws baseline", snapshot: first, result: failure, duration: "1h" }
+  - at: "+2h"
+    gangway: { cell: "4.20 aws baseline", outcomes: [failure] }
   - at: "+3h"
     say: three hours in
+  - at: "+3h"
+    ga: { version: "4.22" }
 "#,
             "t.yaml",
             &sandbox_gate(),
         )
         .unwrap();
         let script = Script::parse("@+3h status\n@end help\n", "s.txt").unwrap();
-        let plan: Vec<(i64, String)> = timeline(&scenario, Some(&script))
-            .into_iter()
+        let happenings = timeline(&scenario, Some(&script));
+        let plan: Vec<(i64, String)> = happenings
+            .iter()
             .map(|h| {
-                let what = match h.what {
+                let what = match &h.what {
                     What::Publish { name, .. } => format!("publish {name}"),
-                    What::StartRun { run, build_id, .. } => {
-                        format!("start {} {build_id}", run.cell)
-                    }
+                    What::StartRun { run, .. } => format!("start {}", run.cell),
                     What::FinishRun { run, .. } => format!("finish {}", run.cell),
+                    What::Gangway(step) => format!("gangway {}", step.cell),
+                    What::History(step) => format!("history {}", step.cell),
+                    What::Ga { version } => format!("ga {version}"),
                     What::Say(text) => format!("say {text}"),
                     What::Command { text, .. } => format!("command {text}"),
                     What::ReportRelease { snapshot, .. } => format!("report {snapshot}"),
@@ -170,17 +193,37 @@ steps:
             })
             .collect();
         let expected = [
+            (0, "history 4.21 aws baseline"),
             (0, "publish first"),
-            (1, "start 4.21 aws baseline 1925000000000000002"),
-            (2, "start 4.20 aws baseline 1925000000000000003"),
+            (1, "start 4.21 aws baseline"),
+            (2, "start 4.20 aws baseline"),
+            (2, "gangway 4.20 aws baseline"),
             (3, "finish 4.21 aws baseline"),
             (3, "finish 4.20 aws baseline"),
             (3, "say three hours in"),
+            (3, "ga 4.22"),
             (3, "command status"),
             (3, "command help"),
         ];
         let expected: Vec<(i64, String)> =
             expected.iter().map(|(h, w)| (*h, w.to_string())).collect();
         assert_eq!(plan, expected);
+
+        // A run's build id is the one Prow gives a build starting then, the same at its start
+        // and its finish, and later runs have greater ones.
+        let ids: Vec<&str> = happenings
+            .iter()
+            .filter_map(|h| match &h.what {
+                What::StartRun { build_id, .. } => Some(build_id.as_str()),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(ids[0], build_id(START + SignedDuration::from_hours(1), 3));
+        assert!(ids[0] < ids[1], "{ids:?}");
+        let finished = happenings.iter().find_map(|h| match &h.what {
+            What::FinishRun { build_id, .. } => Some(build_id.as_str()),
+            _ => None,
+        });
+        assert_eq!(finished, Some(ids[0]));
     }
 }

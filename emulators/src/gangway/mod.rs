@@ -260,6 +260,12 @@ impl GangwayEmulator {
         self.shared.prow().jobs.insert(name.into(), behaviour);
     }
 
+    /// How a known job behaves now, with the scripted outcomes it has not used yet; `None` for
+    /// a job the emulated Prow does not know.
+    pub fn job(&self, name: &str) -> Option<JobBehaviour> {
+        self.shared.prow().jobs.get(name).cloned()
+    }
+
     /// The next runs of a known job end like this, in order ("fails, then passes").
     pub fn script(&self, job: &str, outcomes: impl IntoIterator<Item = Outcome>) {
         let mut prow = self.shared.prow();
