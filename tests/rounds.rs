@@ -11,7 +11,7 @@ use std::time::Duration;
 use gatebot::clock::SystemClock;
 use gatebot::commands::answers::blocked_why;
 use gatebot::engine::{GateEvent, GateSpec};
-use gatebot::gate::{Aggregate, Decision, SnapshotKey};
+use gatebot::gate::{Aggregate, Decision, Maturity, OcpVersion, SnapshotKey, VersionCatalog};
 use gatebot::jira::Secret;
 use gatebot::prow::gangway::{GangwayClient, GangwaySettings};
 use gatebot::prow::{OPERATOR_IMAGE_ENV, RetryPolicy};
@@ -671,4 +671,77 @@ async fn the_newest_snapshots_round_starts_while_the_round_in_flight_only_waits_
         retry.completes_at
     );
     assert_eq!(of(&second).len(), all_jobs().len());
+}
+
+#[tokio::test]
+async fn a_version_that_goes_ga_during_a_round_counts_from_the_next_round_on() {
+    let world = world().await;
+    let prerelease = support::job("4.21", "aws", "baseline");
+    let slow = support::job("4.20", "azure", "baseline");
+    let gangway = gangway(
+        &world,
+        &[(
+            prerelease.clone(),
+            vec![Outcome::Failure, Outcome::Failure, Outcome::Success],
+        )],
+    )
+    .await;
+    gangway.set_job(
+        slow.clone(),
+        JobBehaviour::default()
+            .scheduled_after(Duration::from_millis(20))
+            .running_between(Duration::from_millis(1500), Duration::from_millis(1600))
+            .passing(1.0),
+    );
+    let running = Running::start(&world).await;
+    let rounds = runner(&world, &running, &gangway);
+    let (first, second) = (snapshot_name(1), snapshot_name(2));
+    world.publish_snapshot(&gate(), &first, &digest(1));
+    let key = SnapshotKey::new(&gate().name, &first);
+    wait_until("4.21's failure is judged, not retried", LIMIT, || async {
+        running
+            .store
+            .attempts(&key)
+            .await
+            .unwrap()
+            .iter()
+            .any(|attempt| attempt.cell.version.to_string() == "4.21" && attempt.failed_for_good())
+    })
+    .await;
+    assert!(world.releases(NS).is_empty(), "the slow cell still runs");
+    let all_ga = VersionCatalog::new([
+        (OcpVersion::new(4, 20), Maturity::GenerallyAvailable),
+        (OcpVersion::new(4, 21), Maturity::GenerallyAvailable),
+    ]);
+    assert!(running.engine.set_catalog(&gate().name, all_ga));
+    wait_until(
+        "the first snapshot is released all the same",
+        LIMIT,
+        || async { world.releases(NS).len() == 1 },
+    )
+    .await;
+
+    world.publish_snapshot(&gate(), &second, &digest(2));
+    wait_until("the second snapshot is released", LIMIT, || async {
+        world.releases(NS).len() == 2
+    })
+    .await;
+    rounds.abort();
+    let runs_of = |snapshot: &str| {
+        gangway
+            .executions()
+            .into_iter()
+            .filter(|e| e.job == prerelease && e.options.envs[SNAPSHOT_ENV] == snapshot)
+            .count()
+    };
+    assert_eq!(
+        runs_of(&first),
+        1,
+        "not GA when the first round started: no retry"
+    );
+    assert_eq!(
+        runs_of(&second),
+        2,
+        "GA for the next round: its failure counts, so it was retried"
+    );
 }

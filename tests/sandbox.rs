@@ -400,11 +400,12 @@ fn the_release_day_runs_its_own_tests_through_gangway_clears_a_flake_and_announc
     assert_eq!(created.len(), 1, "{created:#?}");
     assert!(minute(created[0]) > minute(retry[0]), "{created:?}");
 
-    // 4.22 goes GA once, and from then on its afternoon failure blocks.
+    // 4.22 goes GA once; its cells are required from the next round on, so the afternoon's
+    // 4.22 failure, judged before (and not retried, as it could not block then), stays allowed.
     let announced = said(
         transcript,
         "gatebot",
-        "OCP 4.22 is generally available (from the release-controller); its failures now block",
+        "OCP 4.22 is generally available (from the release-controller); from the next round on its failures block",
         false,
     );
     assert_eq!(announced.len(), 1, "{transcript}");
@@ -421,11 +422,10 @@ fn the_release_day_runs_its_own_tests_through_gangway_clears_a_flake_and_announc
         &format!("{AFTERNOON}: 4.22 aws baseline blocks the release"),
         true,
     );
-    assert_eq!(blocks.len(), 1, "{transcript}");
-    assert!(minute(blocks[0]) >= minute(accepted[0]), "{blocks:?}");
+    assert!(blocks.is_empty(), "{blocks:?}");
     let afternoon = last_block(transcript, AFTERNOON);
     assert!(
-        afternoon.iter().any(|line| line.starts_with("  4.22  ✗")),
+        afternoon.iter().any(|line| line.starts_with("  4.22  ⚠")),
         "{afternoon:#?}"
     );
 }

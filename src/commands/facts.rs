@@ -29,7 +29,7 @@ pub async fn find_snapshot<'a>(
     let gone = || format!("No gate tracks `{}` any more.", snapshot.name);
     let (Some(gate), Some(catalog)) = (
         context.engine.gate(&snapshot.gate),
-        context.engine.catalog(&snapshot.gate),
+        context.engine.catalog_of(&snapshot.key()),
     ) else {
         return Ok(Err(gone()));
     };

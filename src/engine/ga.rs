@@ -1,13 +1,15 @@
 //! GA status at run time: the catalog each gate is evaluated with can change while gatebot runs,
 //! when the release-controller accepts a version's first GA release. A new catalog wakes the
-//! evaluation, so from the next pass on the failures of a version that went GA block the gate,
-//! and each version that went GA is announced once.
+//! evaluation, so the failures of a version that went GA block the gate from the next round on
+//! (a snapshot whose round started before keeps the catalog of its round's start; one tested
+//! by periodics alone takes the new one at once), and each version that went GA is announced
+//! once.
 
 use std::future::Future;
 use std::time::Duration;
 
 use super::{Engine, GateEvent};
-use crate::gate::VersionCatalog;
+use crate::gate::{SnapshotKey, VersionCatalog};
 use crate::release_streams::{CatalogRefresher, Refresh};
 
 impl Engine {
@@ -15,6 +17,14 @@ impl Engine {
     pub fn catalog(&self, gate: &str) -> Option<VersionCatalog> {
         let index = self.gate_index(gate)?;
         Some(self.catalogs()[index].clone())
+    }
+
+    /// The catalog a snapshot is judged with: the one of its round's start when a round ran
+    /// for it (a version that went GA since counts from the next round on), else its gate's.
+    pub fn catalog_of(&self, key: &SnapshotKey) -> Option<VersionCatalog> {
+        let current = self.catalog(&key.gate)?;
+        let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+        Some(tracker.catalog_for(&key.snapshot, &current).clone())
     }
 
     /// Every gate's catalog now, in the order of `gates()`.

@@ -264,10 +264,16 @@ impl Engine {
 
     /// Takes in what gatebot's round for a snapshot has done so far (its attempts, as the store
     /// holds them), so that verdicts see which cells the round still tries, and tells of the
-    /// round's start and of each attempt that ended.
+    /// round's start and of each attempt that ended. At the round's start the gate's GA catalog
+    /// is pinned for the snapshot: a version that goes GA later counts from the next round on.
     pub fn note_round(&self, key: &SnapshotKey, attempts: Vec<Attempt>, cells: usize) {
+        let catalog = self.catalog(&key.gate);
         let (events, changed) = {
             let mut tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
+            let starts = tracker.attempts(&key.snapshot).is_empty() && !attempts.is_empty();
+            if starts && let Some(catalog) = catalog {
+                tracker.pin_catalog(&key.snapshot, catalog);
+            }
             let events = round_events(key, tracker.attempts(&key.snapshot), &attempts, cells);
             (events, tracker.set_round(&key.snapshot, attempts))
         };

@@ -59,6 +59,7 @@ impl Engine {
     fn evaluated(&self, key: &SnapshotKey) -> Option<SnapshotFacts> {
         let spec = self.gate(&key.gate)?;
         let catalog = self.catalog(&key.gate)?;
+        // `evaluate_one` judges the snapshot with its round's catalog when it has one.
         let tracker = self.inner.tracker.lock().expect("tracker lock poisoned");
         let snapshot = tracker.snapshot(&key.gate, &key.snapshot)?.clone();
         let now = self.inner.clock.now();

@@ -26,7 +26,7 @@ pub fn evaluate_one(
     let runs: Vec<_> = tracker.runs_for(snapshot).collect();
     evaluate(&GateInput {
         policy: &gate.policy,
-        catalog,
+        catalog: tracker.catalog_for(&snapshot.name, catalog),
         snapshot,
         runs: &runs,
         newer_snapshot: tracker.newer_snapshot(snapshot).map(|s| s.name.as_str()),
@@ -62,14 +62,20 @@ pub fn assess_tracked(
                 trying: tracker.trying(&snapshot.name),
                 now,
             };
+            let runs = tracker.known_runs_for(snapshot);
+            let pinned = tracker.catalog_for(&snapshot.name, catalog);
+            // A snapshot whose round started before a version went GA keeps its round's catalog.
+            let assessment = if pinned == catalog {
+                evaluator.assess_known(subject, runs, &cells_by_job_id)
+            } else {
+                let evaluator = Evaluator::new(&gate.policy, pinned);
+                let cells_by_job_id = evaluator.cells_by_job_id(tracker);
+                evaluator.assess_known(subject, runs, &cells_by_job_id)
+            };
             assessed.push(Assessed {
                 gate: index,
                 snapshot: snapshot.name.clone(),
-                assessment: evaluator.assess_known(
-                    subject,
-                    tracker.known_runs_for(snapshot),
-                    &cells_by_job_id,
-                ),
+                assessment,
             });
         }
     }

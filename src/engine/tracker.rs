@@ -10,7 +10,9 @@ use rustc_hash::FxHashMap;
 
 use super::GateSpec;
 use crate::gate::model::digest_of;
-use crate::gate::{CellKey, JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot, Verdict};
+use crate::gate::{
+    CellKey, JobIndex, JobRun, KnownRun, RunFacts, RunTarget, Snapshot, Verdict, VersionCatalog,
+};
 use crate::rounds::evidence::is_troubled;
 use crate::rounds::{Attempt, JobRecord, cells_still_tried};
 use crate::store::{Store, StoreError};
@@ -39,6 +41,9 @@ pub struct Tracker {
 struct Round {
     attempts: Vec<Attempt>,
     trying: Vec<CellKey>,
+    /// Which versions were GA when this process saw the round start: the snapshot is judged
+    /// with it, so a version that goes GA during the round counts from the next round on.
+    catalog: Option<VersionCatalog>,
 }
 
 /// How a run's image reference or a snapshot's image is matched: by digest when there is one,
@@ -116,6 +121,24 @@ impl Tracker {
         round.trying = cells_still_tried(&attempts);
         round.attempts = attempts;
         true
+    }
+
+    /// Judges `snapshot` with `catalog` from now on: the GA status when its round started.
+    pub fn pin_catalog(&mut self, snapshot: &str, catalog: VersionCatalog) {
+        self.rounds.entry(snapshot.to_string()).or_default().catalog = Some(catalog);
+    }
+
+    /// The GA catalog `snapshot` is judged with: the one of its round's start when known, else
+    /// the gate's `current` one.
+    pub fn catalog_for<'c>(
+        &'c self,
+        snapshot: &str,
+        current: &'c VersionCatalog,
+    ) -> &'c VersionCatalog {
+        self.rounds
+            .get(snapshot)
+            .and_then(|round| round.catalog.as_ref())
+            .unwrap_or(current)
     }
 
     /// The attempts of a snapshot's round, cell by cell; empty when no round ran for it.

@@ -364,7 +364,7 @@ impl RoundRunner {
                 };
                 let ga = self
                     .engine
-                    .catalog(&gate.name)
+                    .catalog_of(key)
                     .is_some_and(|catalog| catalog.is_ga(attempt.cell.version));
                 let failure = (failed, attempt.number);
                 Some(decide_for_cell(&rule, cell, ga, failure, record.rate))

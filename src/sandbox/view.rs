@@ -127,7 +127,9 @@ pub fn event_text(event: &GateEvent) -> String {
         GateEvent::ReleasePlanBypassed { warning, .. } => format!("WARNING {warning}"),
         GateEvent::VersionBecameGa {
             version, source, ..
-        } => format!("OCP {version} is generally available ({source}); its failures now block"),
+        } => format!(
+            "OCP {version} is generally available ({source}); from the next round on its failures block"
+        ),
         GateEvent::UnexpectedRelease {
             name,
             release_plan,

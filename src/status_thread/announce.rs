@@ -156,7 +156,7 @@ pub fn announcement(event: &GateEvent, manual_release: bool) -> Option<Announcem
             gate: gate.clone(),
             snapshot: None,
             body: format!(
-                ":mega: OCP {version} is generally available ({}): from now on, failures of its required cells block gate {}.",
+                ":mega: OCP {version} is generally available ({}): from the next round on, failures of its required cells block gate {}.",
                 mrkdwn::escape(source),
                 code(gate)
             ),
@@ -475,7 +475,7 @@ mod tests {
                 gate: GATE.into(),
                 snapshot: None,
                 body: format!(
-                    ":mega: OCP 4.21 is generally available (from the release-controller): from now on, failures of its required cells block gate `{GATE}`."
+                    ":mega: OCP 4.21 is generally available (from the release-controller): from the next round on, failures of its required cells block gate `{GATE}`."
                 ),
             })
         );

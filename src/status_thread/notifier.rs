@@ -240,7 +240,7 @@ impl Notifier {
         must_exist: bool,
     ) -> Result<Option<ChatThread>, FlushError> {
         let (gate, snapshot) = (&key.gate, &key.snapshot);
-        let (Some(spec), Some(catalog)) = (self.engine.gate(gate), self.engine.catalog(gate))
+        let (Some(spec), Some(catalog)) = (self.engine.gate(gate), self.engine.catalog_of(key))
         else {
             return Ok(None);
         };
