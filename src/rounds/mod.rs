@@ -24,7 +24,10 @@ pub mod runner;
 
 pub use attempt::{Attempt, AttemptState, cells_still_tried};
 pub use history::{JobRecord, PassRate};
-pub use plan::{Moment, Pace, Plan, RoundCell, first_runs_back, plan, round_done, round_over};
+pub use plan::{
+    Moment, Pace, Plan, RoundCell, first_runs_back, may_start_round, plan, room_for_round,
+    round_done, round_over,
+};
 pub use policy::{RoundPolicy, Runs, SNAPSHOT_ENV, default_env};
 pub use retry::{RetryDecision, RetryRule, decide_for_cell, decide_retry};
 pub use runner::{RoundRunner, RoundSettings};

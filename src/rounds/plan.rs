@@ -6,7 +6,7 @@
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use crate::gate::{CellKey, Policy, Tally};
+use crate::gate::{CellKey, Decision, Policy, Tally};
 
 /// How fast a gate's rounds trigger.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -151,6 +151,23 @@ pub fn plan(cells: &[RoundCell], attempts: &[Attempt], pace: &Pace, moment: Mome
 /// newer snapshot at once.
 pub fn round_over(cells: &[RoundCell], attempts: &[Attempt], tally: &Tally) -> bool {
     tally.is_decisive() || round_done(cells, attempts)
+}
+
+/// Whether a gate has room for another round beside the rounds in flight (the attempts of
+/// each): none is in flight, or — when the gate's rounds may `overlap` — the one in flight has
+/// its first runs back ([`first_runs_back`]). Two rounds at most.
+pub fn room_for_round(cells: &[RoundCell], open: &[&[Attempt]], overlap: bool) -> bool {
+    match open {
+        [] => true,
+        [only] => overlap && first_runs_back(cells, only),
+        _ => false,
+    }
+}
+
+/// Whether a round may start for a snapshot: it has no Release, the gate has not passed it nor
+/// seen it superseded, and it never had a round.
+pub fn may_start_round(released: bool, decision: &Decision, had_round: bool) -> bool {
+    !released && !had_round && !matches!(decision, Decision::Passed | Decision::Superseded { .. })
 }
 
 /// Whether every cell of a round has the result of its first run (all of them for an

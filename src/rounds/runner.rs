@@ -18,12 +18,12 @@ use std::time::Duration;
 use jiff::{SignedDuration, Timestamp};
 
 use super::attempt::{Attempt, AttemptState};
-use super::plan::{Moment, Pace, RoundCell, first_runs_back, plan, round_over};
+use super::plan::{Moment, Pace, RoundCell, may_start_round, plan, room_for_round, round_over};
 use super::policy::Runs;
 use super::retry::{RetryDecision, decide_for_cell};
 use crate::clock::Clock;
 use crate::engine::{Engine, GateSpec};
-use crate::gate::{CellKey, Decision, RunState, Snapshot, SnapshotKey};
+use crate::gate::{CellKey, RunState, Snapshot, SnapshotKey};
 use crate::prow::ProwClient;
 use crate::prow::gangway::{ExecutionStatus, GangwayClient, GangwayError, TriggerMarks};
 use crate::repeat::repeat_until;
@@ -252,41 +252,34 @@ impl RoundRunner {
             .collect())
     }
 
-    /// The newest snapshot, if a round may start for it now: it has no Release, has not passed,
-    /// is not superseded and never had a round; and there is room — no round in flight, or,
-    /// when the gate's rounds may overlap, one that has all its first runs back
-    /// ([`first_runs_back`]).
+    /// The newest snapshot, if a round may start for it now ([`may_start_round`]) and the gate
+    /// has room for it ([`room_for_round`]).
     async fn next_round(
         &self,
         gate: &GateSpec,
         round_cells: &[RoundCell],
         open: &[(Snapshot, Vec<Attempt>)],
     ) -> Result<Option<Snapshot>, StoreError> {
-        let room = match open {
-            [] => true,
-            [(_, attempts)] => gate.rounds.overlap && first_runs_back(round_cells, attempts),
-            _ => false,
-        };
+        let in_flight: Vec<&[Attempt]> = open
+            .iter()
+            .map(|(_, attempts)| attempts.as_slice())
+            .collect();
         let Some(newest) = self.engine.snapshots(&gate.name).pop() else {
             return Ok(None);
         };
-        if !room
-            || open
-                .iter()
-                .any(|(snapshot, _)| snapshot.name == newest.name)
-        {
+        let already_open = open
+            .iter()
+            .any(|(snapshot, _)| snapshot.name == newest.name);
+        if !room_for_round(round_cells, &in_flight, gate.rounds.overlap) || already_open {
             return Ok(None);
         }
         let key = newest.key();
-        let Some(facts) = self.engine.facts(&key).await? else {
+        let Some((_, verdict)) = self.engine.verdict(&key) else {
             return Ok(None);
         };
-        let may_start = facts.release.is_none()
-            && !matches!(
-                facts.verdict.decision,
-                Decision::Passed | Decision::Superseded { .. }
-            )
-            && self.store.attempts(&key).await?.is_empty();
+        let released = self.engine.release(&key).await?.is_some();
+        let had_round = !self.store.attempts(&key).await?.is_empty();
+        let may_start = may_start_round(released, &verdict.decision, had_round);
         Ok(may_start.then_some(newest))
     }
 

@@ -4,10 +4,10 @@
 //! - a round starts when the newest snapshot has no Release, the gate does not already say
 //!   Passed (nor superseded), it never had a round, and no round of the gate is in flight — or,
 //!   when the gate's rounds overlap, the one in flight has its first runs back
-//!   (`rounds::first_runs_back`); otherwise a newer snapshot waits for the next round (unless
-//!   the scenario cancels superseded rounds);
+//!   (`rounds::room_for_round`, `rounds::may_start_round`); otherwise a newer snapshot waits
+//!   for the next round (unless the scenario cancels superseded rounds);
 //! - `rounds::plan` says which cell to trigger when (stagger, cap on executions in flight);
-//! - a failed attempt is retried when `rounds::decide_retry` says so, from the job's own pass
+//! - a failed attempt is retried when `rounds::decide_for_cell` says so, from the job's own pass
 //!   rate (`rounds::PassRate`) before the attempt and whether the cell can hold the gate;
 //! - the gate sees which cells the round still tries (`rounds::cells_still_tried`), so a
 //!   failure with a retry coming does not block;
@@ -23,10 +23,10 @@ use serde::Serialize;
 use super::record::RoundSpan;
 use super::scenario::Runs;
 use super::simulation::{Event, Shared, Step};
-use crate::gate::{CellKey, Decision, RunState};
+use crate::gate::{CellKey, RunState};
 use crate::rounds::{
     Attempt, AttemptState, Moment, Pace, PassRate, RetryDecision, RoundCell, RoundPolicy,
-    cells_still_tried, decide_for_cell, first_runs_back, plan, round_over,
+    cells_still_tried, decide_for_cell, may_start_round, plan, room_for_round, round_over,
 };
 
 /// The round in flight.
@@ -324,24 +324,18 @@ impl Rounds {
     /// in flight — or, when rounds may overlap, one that has all its first runs back and only
     /// waits for retries.
     fn may_start(&self, shared: &Shared<'_>) -> Option<usize> {
-        let room = match self.open.as_slice() {
-            [] => true,
-            [only] => self.policy.overlap && first_runs_back(&self.round_cells, &only.attempts),
-            _ => false,
-        };
-        if !room {
+        let in_flight: Vec<&[Attempt]> = self
+            .open
+            .iter()
+            .map(|round| round.attempts.as_slice())
+            .collect();
+        if !room_for_round(&self.round_cells, &in_flight, self.policy.overlap) {
             return None;
         }
         let newest = shared.record.newest()?;
         let had_round = self.last_round.is_some_and(|last| newest <= last);
         let released = shared.record.snapshots[newest].released_at.is_some();
-        if had_round || released {
-            return None;
-        }
-        match shared.decision(newest) {
-            Decision::Passed | Decision::Superseded { .. } => None,
-            _ => Some(newest),
-        }
+        may_start_round(released, &shared.decision(newest), had_round).then_some(newest)
     }
 }
 
